@@ -1,0 +1,251 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Agreement,
+    Amendment,
+    Organization,
+    Participation,
+    ProgramArea,
+    SourceDocument,
+    check_running_totals,
+)
+
+
+def money(value):
+    return (
+        "—"
+        if value is None
+        else number_format(value, decimal_pos=2, force_grouping=True)
+    )
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "acronym", "iati_identifier"]
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "published_on", "url"]
+    search_fields = ["title", "publisher", "url"]
+    date_hierarchy = "published_on"
+
+
+@admin.register(ProgramArea)
+class ProgramAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "parent", "dac_sector_code", "display_order"]
+    list_select_related = ["parent"]
+    list_editable = ["display_order"]
+    search_fields = ["code", "name", "description"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+class AmendmentInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """The running total must stay at or above zero over the amendments as the whole
+        form leaves them (edits, additions and deletions together)."""
+        super().clean()
+        if any(self.errors):
+            return
+        rows, shown = [], set()
+        for form in self.forms:
+            if form.instance.pk:
+                shown.add(form.instance.pk)
+            data = form.cleaned_data
+            if not data or self._should_delete_form(form):
+                continue
+            if data.get("sequence") is not None and data.get("amount") is not None:
+                rows.append((data["sequence"], data["amount"]))
+        if self.instance.pk:
+            rows.extend(
+                Amendment.objects.filter(agreement=self.instance)
+                .exclude(pk__in=shown)
+                .values_list("sequence", "amount")
+            )
+        check_running_totals(rows)
+
+
+class AmendmentInline(admin.TabularInline):
+    model = Amendment
+    formset = AmendmentInlineFormSet
+    extra = 0
+    fields = [
+        "sequence",
+        "title",
+        "signed_on",
+        "period_start",
+        "period_end",
+        "amount",
+        "amount_is_derived",
+        "stated_cumulative_total",
+        "running_total_display",
+        "reconciled_display",
+        "source",
+        "publication",
+    ]
+    readonly_fields = ["running_total_display", "reconciled_display"]
+    autocomplete_fields = ["source"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_running_total(public_only=False)
+
+    @admin.display(description=_("running total"))
+    def running_total_display(self, obj):
+        return money(getattr(obj, "running_total", None))
+
+    @admin.display(description=_("reconciled"), boolean=True)
+    def reconciled_display(self, obj):
+        return getattr(obj, "reconciled", None)
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "title",
+        "donor",
+        "recipient",
+        "currency",
+        "total_display",
+        "reconciled_display",
+        "status",
+        "publication",
+    ]
+    list_display_links = ["code", "title"]
+    list_select_related = ["donor", "recipient"]
+    list_filter = ["publication", "status", "kind", "currency", "program_areas"]
+    search_fields = [
+        "code",
+        "title",
+        "donor__name",
+        "donor__acronym",
+        "recipient__name",
+    ]
+    autocomplete_fields = [
+        "framework",
+        "donor",
+        "recipient",
+        "program_areas",
+        "source_documents",
+    ]
+    readonly_fields = [
+        "total_display",
+        "reconciled_display",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["code", "title", "kind", "status", "framework", "summary"]}),
+        (_("Parties"), {"fields": ["donor", "recipient"]}),
+        (_("Dates"), {"fields": ["signed_on", "start_on", "end_on"]}),
+        (
+            _("Money"),
+            {"fields": ["currency", "total_display", "reconciled_display"]},
+        ),
+        (
+            _("Program areas and sources"),
+            {"fields": ["program_areas", "source_documents"]},
+        ),
+        (
+            _("Publication"),
+            {"fields": ["publication", "published_at", "created_at", "updated_at"]},
+        ),
+    ]
+    inlines = [ParticipationInline, AmendmentInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_total(public_only=False)
+            .with_reconciliation(public_only=False)
+        )
+
+    @admin.display(description=_("total (all amendments)"), ordering="total")
+    def total_display(self, obj):
+        return f"{obj.currency} {money(getattr(obj, 'total', None))}"
+
+    @admin.display(
+        description=_("reconciled"), boolean=True, ordering="unreconciled_count"
+    )
+    def reconciled_display(self, obj):
+        return getattr(obj, "unreconciled_count", 0) == 0
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "agreement",
+        "sequence",
+        "title",
+        "amount_display",
+        "running_total_display",
+        "stated_total_display",
+        "reconciled",
+        "publication",
+    ]
+    list_display_links = ["agreement", "sequence", "title"]
+    list_select_related = ["agreement"]
+    list_filter = ["publication", "agreement__currency", "amount_is_derived"]
+    search_fields = ["agreement__code", "agreement__title", "title", "description"]
+    autocomplete_fields = ["agreement", "source"]
+    readonly_fields = ["running_total_display", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_running_total(public_only=False)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj):
+        return f"{obj.agreement.currency} {money(obj.amount)}"
+
+    @admin.display(description=_("running total"), ordering="running_total")
+    def running_total_display(self, obj):
+        return money(getattr(obj, "running_total", None))
+
+    @admin.display(description=_("stated total"), ordering="stated_cumulative_total")
+    def stated_total_display(self, obj):
+        return money(obj.stated_cumulative_total)
+
+    @admin.display(description=_("reconciled"), boolean=True, ordering="reconciled")
+    def reconciled(self, obj):
+        return getattr(obj, "reconciled", None)
+
+    def get_deleted_objects(self, objs, request):
+        """Refuse, with the reason on the confirmation page, a deletion that would make an
+        agreement's running total negative."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        doomed = {obj.pk for obj in objs}
+        agreement_ids = (
+            Amendment.objects.filter(pk__in=doomed)
+            .values("agreement")
+            .annotate(n=Count("pk"))
+            .values_list("agreement", flat=True)
+        )
+        for agreement_id in agreement_ids:
+            rows = (
+                Amendment.objects.filter(agreement_id=agreement_id)
+                .exclude(pk__in=doomed)
+                .values_list("sequence", "amount")
+            )
+            try:
+                check_running_totals(rows)
+            except ValidationError as error:
+                protected = [*protected, *error.messages]
+        return deleted, counts, perms_needed, protected

@@ -1,0 +1,773 @@
+from decimal import Decimal
+
+from django_countries.fields import CountryField
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, Length, Upper
+from django.db.models.lookups import Exact
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .money import MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_MAX_DIGITS, running_totals
+
+CURRENCY_RE = r"^[A-Z]{3}\Z"
+CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
+DAC_SECTOR_RE = r"^[0-9]{5}\Z"
+
+currency_validator = RegexValidator(
+    CURRENCY_RE, _("Use the three-letter ISO 4217 code in capitals, e.g. USD or PEN.")
+)
+code_validator = RegexValidator(
+    CODE_RE,
+    _(
+        "Use letters, digits, dots, hyphens and underscores only, starting with a "
+        "letter or digit (e.g. 527-0427)."
+    ),
+)
+
+
+def choices_condition(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class OrganizationKind(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    BILATERAL = "bilateral", _("Bilateral agency")
+    MULTILATERAL = "multilateral", _("Multilateral organization")
+    NGO = "ngo", _("NGO")
+    PRIVATE = "private", _("Private sector")
+    OTHER = "other", _("Other")
+
+
+class AgreementKind(models.TextChoices):
+    FRAMEWORK = "framework", _("Framework agreement")
+    DONATION = "donation", _("Donation agreement")
+    GRANT = "grant", _("Grant")
+    COOPERATIVE = "cooperative", _("Cooperative agreement")
+    CONTRACT = "contract", _("Contract")
+    OTHER = "other", _("Other")
+
+
+class AgreementStatus(models.TextChoices):
+    PIPELINE = "pipeline", _("Pipeline")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ParticipantRole(models.TextChoices):
+    """The IATI OrganisationRole codelist (1 to 4)."""
+
+    FUNDING = "1", _("Funding")
+    ACCOUNTABLE = "2", _("Accountable")
+    EXTENDING = "3", _("Extending")
+    IMPLEMENTING = "4", _("Implementing")
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def public(self):
+        """Every organization: names of parties are reference data, never drafts."""
+        return self.all()
+
+
+class Organization(models.Model):
+    name = models.CharField(
+        _("name"),
+        max_length=255,
+        help_text=_("Full official name, e.g. “Government of Peru”."),
+    )
+    acronym = models.CharField(
+        _("acronym"), max_length=50, blank=True, help_text=_("e.g. USAID, APCI.")
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=OrganizationKind.choices,
+        default=OrganizationKind.GOVERNMENT,
+    )
+    country = CountryField(
+        _("country"),
+        blank=True,
+        help_text=_(
+            "Where the organization is based. Leave empty for international bodies."
+        ),
+    )
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        null=True,
+        unique=True,
+        help_text=_("Optional, e.g. US-GOV-1 for USAID. Must be unique when given."),
+        error_messages={
+            "unique": _("Another organization already has this IATI identifier.")
+        },
+    )
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=choices_condition("kind", OrganizationKind),
+                name="grants_organization_kind_valid",
+                violation_error_message=_("Choose a valid kind of organization."),
+            ),
+            models.CheckConstraint(
+                # Lookups on CountryField rewrite their values, so compare expressions.
+                condition=Q(country="")
+                | Q(Exact(Length("country"), 2), Exact(Upper("country"), F("country"))),
+                name="grants_organization_country_iso",
+                violation_error_message=_(
+                    "Country must be an ISO 3166-1 alpha-2 code."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(iati_identifier=""),
+                name="grants_organization_iati_identifier_not_blank",
+                violation_error_message=_(
+                    "Leave the IATI identifier empty rather than blank."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        if self.acronym and self.acronym not in self.name:
+            return f"{self.name} ({self.acronym})"
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # An empty form field means "no identifier", which must be NULL to stay unique.
+        if not self.iati_identifier:
+            self.iati_identifier = None
+        super().save(*args, **kwargs)
+
+
+class SourceDocumentQuerySet(models.QuerySet):
+    def public(self):
+        """Every source document: citations are shown wherever a public fact uses them."""
+        return self.all()
+
+
+class SourceDocument(models.Model):
+    title = models.CharField(_("title"), max_length=500)
+    publisher = models.CharField(
+        _("publisher"),
+        max_length=255,
+        blank=True,
+        help_text=_("e.g. Peru News, USAID, APCI."),
+    )
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    published_on = models.DateField(
+        _("published on"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if the document does not give a date."),
+    )
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        help_text=_(
+            "What this document says and does not say; how figures were derived."
+        ),
+    )
+
+    objects = SourceDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("source document")
+        verbose_name_plural = _("source documents")
+        ordering = ["title", "pk"]
+
+    def __str__(self):
+        if self.publisher:
+            return f"{self.title} — {self.publisher}"
+        return self.title
+
+
+class ProgramAreaQuerySet(models.QuerySet):
+    def public(self):
+        """Every program area: the tree of areas is reference data, never a draft."""
+        return self.all()
+
+
+class ProgramArea(models.Model):
+    code = models.SlugField(
+        _("code"),
+        max_length=80,
+        unique=True,
+        help_text=_("Short identifier used in web addresses, e.g. natural-resources."),
+        error_messages={"unique": _("A program area with this code already exists.")},
+    )
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("Leave empty for a top-level area."),
+    )
+    dac_sector_code = models.CharField(
+        _("DAC sector code"),
+        max_length=5,
+        blank=True,
+        validators=[
+            RegexValidator(DAC_SECTOR_RE, _("Use the 5-digit DAC code, e.g. 15150."))
+        ],
+        help_text=_("Optional 5-digit OECD DAC purpose code, used for IATI."),
+    )
+    display_order = models.PositiveSmallIntegerField(
+        _("display order"), default=0, help_text=_("Lower numbers are listed first.")
+    )
+
+    objects = ProgramAreaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("program area")
+        verbose_name_plural = _("program areas")
+        ordering = ["display_order", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dac_sector_code="")
+                | Q(dac_sector_code__regex=DAC_SECTOR_RE),
+                name="grants_programarea_dac_sector_code_format",
+                violation_error_message=_("The DAC sector code must be 5 digits."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="grants_programarea_not_own_parent",
+                violation_error_message=_("A program area cannot be its own parent."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and self.pk is not None:
+            if ancestor.pk == self.pk or ancestor.pk in seen:
+                raise ValidationError(
+                    {"parent": _("This parent would make the areas a loop.")}
+                )
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class AgreementQuerySet(models.QuerySet):
+    def public(self):
+        """Published agreements only: drafts are excluded."""
+        return self.filter(publication=PublicationState.PUBLISHED)
+
+    def with_total(self, *, public_only: bool):
+        """Annotate `total`: the sum of the agreement's amendments (public ones only when
+        `public_only`), in the agreement's own currency; 0 where there are none."""
+        amendments = Amendment.objects.filter(agreement=OuterRef("pk"))
+        if public_only:
+            amendments = amendments.filter(publication=PublicationState.PUBLISHED)
+        total = (
+            amendments.order_by()
+            .values("agreement")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            total=Coalesce(
+                Subquery(total, output_field=money_field()),
+                Decimal("0.00"),
+                output_field=money_field(),
+            )
+        )
+
+    def with_reconciliation(self, *, public_only: bool):
+        """Annotate `unreconciled_count`: how many amendments state a cumulative total that
+        differs from the computed running total."""
+        amendments = Amendment.objects.all()
+        if public_only:
+            amendments = amendments.public()
+        mismatches = (
+            amendments.with_running_total(public_only=public_only)
+            .filter(agreement=OuterRef("pk"), stated_cumulative_total__isnull=False)
+            .exclude(stated_cumulative_total=F("running_total"))
+            .order_by()
+            .values("agreement")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            unreconciled_count=Coalesce(
+                Subquery(mismatches, output_field=models.IntegerField()), 0
+            )
+        )
+
+
+def money_field():
+    return models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES
+    )
+
+
+class Agreement(models.Model):
+    code = models.CharField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        validators=[code_validator],
+        help_text=_("The agreement's number as the documents give it, e.g. 527-0427."),
+        error_messages={"unique": _("An agreement with this code already exists.")},
+    )
+    title = models.CharField(_("title"), max_length=500)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=AgreementKind.choices,
+        default=AgreementKind.GRANT,
+    )
+    framework = models.ForeignKey(
+        "self",
+        verbose_name=_("framework agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agreements_under",
+        help_text=_("The agreement this one was signed under, if any."),
+    )
+    donor = models.ForeignKey(
+        Organization,
+        verbose_name=_("donor"),
+        on_delete=models.PROTECT,
+        related_name="agreements_as_donor",
+    )
+    recipient = models.ForeignKey(
+        Organization,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="agreements_as_recipient",
+    )
+    signed_on = models.DateField(
+        _("signed on"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if the source is silent."),
+    )
+    start_on = models.DateField(_("start date"), null=True, blank=True)
+    end_on = models.DateField(_("end date"), null=True, blank=True)
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        default="USD",
+        validators=[currency_validator],
+        help_text=_("ISO 4217 code of the amounts in this agreement, e.g. USD."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.ACTIVE,
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    program_areas = models.ManyToManyField(
+        ProgramArea,
+        verbose_name=_("program areas"),
+        blank=True,
+        related_name="agreements",
+    )
+    source_documents = models.ManyToManyField(
+        SourceDocument,
+        verbose_name=_("source documents"),
+        blank=True,
+        related_name="agreements",
+        help_text=_("Documents that state the facts recorded here."),
+    )
+    publication = models.CharField(
+        _("publication state"),
+        max_length=20,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        help_text=_("Only published agreements are shown to the public."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["code", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=choices_condition("kind", AgreementKind),
+                name="grants_agreement_kind_valid",
+                violation_error_message=_("Choose a valid kind of agreement."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("status", AgreementStatus),
+                name="grants_agreement_status_valid",
+                violation_error_message=_("Choose a valid status."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("publication", PublicationState),
+                name="grants_agreement_publication_valid",
+                violation_error_message=_("Choose a valid publication state."),
+            ),
+            models.CheckConstraint(
+                condition=Q(code__regex=CODE_RE),
+                name="grants_agreement_code_format",
+                violation_error_message=code_validator.message,
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=CURRENCY_RE),
+                name="grants_agreement_currency_iso",
+                violation_error_message=currency_validator.message,
+            ),
+            models.CheckConstraint(
+                condition=Q(start_on__isnull=True)
+                | Q(end_on__isnull=True)
+                | Q(end_on__gte=F("start_on")),
+                name="grants_agreement_end_after_start",
+                violation_error_message=_(
+                    "The end date cannot be before the start date."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(framework=F("pk")),
+                name="grants_agreement_not_own_framework",
+                violation_error_message=_("An agreement cannot be its own framework."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(donor=F("recipient")),
+                name="grants_agreement_donor_not_recipient",
+                violation_error_message=_(
+                    "The donor and the recipient must be different."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("grants:agreement-detail", kwargs={"code": self.code})
+
+    @property
+    def is_public(self) -> bool:
+        return self.publication == PublicationState.PUBLISHED
+
+    def clean(self):
+        super().clean()
+        ancestor, seen = self.framework, set()
+        while ancestor is not None and self.pk is not None:
+            if ancestor.pk == self.pk or ancestor.pk in seen:
+                raise ValidationError(
+                    {"framework": _("This framework would make the agreements a loop.")}
+                )
+            seen.add(ancestor.pk)
+            ancestor = ancestor.framework
+
+    def amendment_timeline(self, *, public_only: bool):
+        """The agreement's amendments in sequence with `running_total` and `reconciled`
+        annotations, computed in one query by a window sum."""
+        amendments = self.amendments.all()
+        if public_only:
+            amendments = amendments.public()
+        return amendments.with_running_total_window().select_related("source")
+
+    def total(self, *, public_only: bool) -> Decimal:
+        amendments = self.amendments.all()
+        if public_only:
+            amendments = amendments.public()
+        return amendments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+class Participation(models.Model):
+    """An organization taking part in an agreement in one IATI role."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="participations",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    role = models.CharField(_("role"), max_length=1, choices=ParticipantRole.choices)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("other participants")
+        ordering = ["role", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "organization", "role"],
+                name="grants_participation_unique_role",
+                violation_error_message=_(
+                    "This organization already has this role in the agreement."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("role", ParticipantRole),
+                name="grants_participation_role_valid",
+                violation_error_message=_("Choose a valid IATI role."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_role_display()})"
+
+
+def running_total_expression(*, public_only: bool):
+    """A correlated subquery: the sum of amounts of the outer amendment's agreement up to
+    and including its sequence. Unlike the window sum it survives any further filter."""
+    earlier = Amendment.objects.filter(
+        agreement=OuterRef("agreement"), sequence__lte=OuterRef("sequence")
+    )
+    if public_only:
+        earlier = earlier.filter(publication=PublicationState.PUBLISHED)
+    total = earlier.order_by().values("agreement").annotate(t=Sum("amount")).values("t")
+    return Subquery(total, output_field=money_field())
+
+
+def reconciled_expression():
+    return models.Case(
+        models.When(stated_cumulative_total__isnull=True, then=models.Value(None)),
+        models.When(
+            stated_cumulative_total=F("running_total"), then=models.Value(True)
+        ),
+        default=models.Value(False),
+        output_field=models.BooleanField(null=True),
+    )
+
+
+class AmendmentQuerySet(models.QuerySet):
+    def public(self):
+        """Published amendments of published agreements: every draft is excluded."""
+        return self.filter(
+            publication=PublicationState.PUBLISHED,
+            agreement__publication=PublicationState.PUBLISHED,
+        )
+
+    def with_running_total(self, *, public_only: bool):
+        """Annotate `running_total` (sum up to this amendment, per agreement) and
+        `reconciled` (None: nothing stated; True/False: the stated total matches or not).
+        Safe to filter afterwards, including on both annotations."""
+        return self.annotate(
+            running_total=running_total_expression(public_only=public_only)
+        ).annotate(reconciled=reconciled_expression())
+
+    def totals_by_currency(self):
+        """One row per currency: {"currency", "total", "agreements"}. Amounts in
+        different currencies are never added together."""
+        return (
+            self.order_by()
+            .values(currency=F("agreement__currency"))
+            .annotate(
+                total=Sum("amount"), agreements=models.Count("agreement", distinct=True)
+            )
+            .order_by("currency")
+        )
+
+    def with_running_total_window(self):
+        """Like `with_running_total`, as one window sum over the rows of this queryset.
+        Use it on a whole agreement's (public) amendments: a later filter would change
+        the sums."""
+        return (
+            self.annotate(
+                running_total=Window(
+                    Sum("amount"),
+                    partition_by=[F("agreement_id")],
+                    order_by=[F("sequence").asc()],
+                )
+            )
+            .annotate(reconciled=reconciled_expression())
+            .order_by("agreement_id", "sequence")
+        )
+
+
+class Amendment(models.Model):
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        related_name="amendments",
+    )
+    sequence = models.PositiveIntegerField(
+        _("sequence number"),
+        help_text=_(
+            "1 for the original obligation, 2 for the first amendment, and so on."
+        ),
+    )
+    title = models.CharField(_("title"), max_length=500)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        help_text=_(
+            "Amount this amendment adds, in the agreement's currency. Negative for a "
+            "de-obligation (money taken back)."
+        ),
+    )
+    amount_is_derived = models.BooleanField(
+        _("amount is derived"),
+        default=False,
+        help_text=_(
+            "Tick when the source does not state this amount and it was computed from "
+            "other figures; explain how in the description."
+        ),
+    )
+    stated_cumulative_total = models.DecimalField(
+        _("stated cumulative total"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The total to date as the document itself states it (e.g. “adding to date a "
+            "total of 202.9 million”). Leave empty if it gives none. It is compared with "
+            "the computed running total."
+        ),
+    )
+    description = models.TextField(_("description"), blank=True)
+    source = models.ForeignKey(
+        SourceDocument,
+        verbose_name=_("source document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+    )
+    publication = models.CharField(
+        _("publication state"),
+        max_length=20,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        help_text=_(
+            "Shown to the public only once both it and its agreement are published."
+        ),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AmendmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["agreement", "sequence", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "sequence"],
+                name="grants_amendment_unique_sequence",
+                violation_error_message=_(
+                    "This agreement already has an amendment with this sequence number."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1),
+                name="grants_amendment_sequence_positive",
+                violation_error_message=_("The sequence number starts at 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="grants_amendment_period_end_after_start",
+                violation_error_message=_("The period cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=-MONEY_LIMIT, amount__lte=MONEY_LIMIT),
+                name="grants_amendment_amount_range",
+                violation_error_message=_("The amount is out of range."),
+            ),
+            models.CheckConstraint(
+                condition=Q(stated_cumulative_total__isnull=True)
+                | Q(
+                    stated_cumulative_total__gte=0,
+                    stated_cumulative_total__lte=MONEY_LIMIT,
+                ),
+                name="grants_amendment_stated_total_range",
+                violation_error_message=_(
+                    "The stated cumulative total cannot be negative or out of range."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("publication", PublicationState),
+                name="grants_amendment_publication_valid",
+                violation_error_message=_("Choose a valid publication state."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agreement.code} #{self.sequence}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._check_agreement_running_totals()
+
+    def get_absolute_url(self):
+        return self.agreement.get_absolute_url() + f"#amendment-{self.sequence}"
+
+    def clean(self):
+        super().clean()
+        if self.agreement_id is None or self.amount is None or self.sequence is None:
+            return
+        others = (
+            Amendment.objects.filter(agreement_id=self.agreement_id)
+            .exclude(pk=self.pk)
+            .values_list("sequence", "amount")
+        )
+        check_running_totals([*others, (self.sequence, self.amount)])
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            self._check_agreement_running_totals()
+        return result
+
+    def _check_agreement_running_totals(self):
+        """The cross-row rule, enforced whatever path wrote the row (the transaction
+        rolls back when it fails)."""
+        check_running_totals(
+            Amendment.objects.filter(agreement_id=self.agreement_id).values_list(
+                "sequence", "amount"
+            )
+        )
+
+
+def check_running_totals(rows):
+    """Raise ValidationError if any running total of (sequence, amount) rows is negative."""
+    for sequence, total in running_totals(rows):
+        if total < 0:
+            raise ValidationError(
+                _(
+                    "The running total would fall below zero at amendment %(sequence)s "
+                    "(%(total)s): an agreement cannot de-obligate more than was obligated."
+                ),
+                code="negative_running_total",
+                params={"sequence": sequence, "total": f"{total:,.2f}"},
+            )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "grants"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "agreements/<str:code>/",
+        views.AgreementDetailView.as_view(),
+        name="agreement-detail",
+    ),
+]

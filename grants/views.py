@@ -1,0 +1,84 @@
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.views.generic import DetailView
+
+from indicators.models import Result
+
+from .models import Agreement, Amendment, Participation
+
+
+def home(request):
+    """The overview: public totals by currency and the published agreements."""
+    agreements = (
+        Agreement.objects.public()
+        .with_total(public_only=True)
+        .select_related("donor", "recipient")
+        .order_by("code", "pk")
+    )
+    return render(
+        request,
+        "grants/home.html",
+        {
+            "agreements": agreements,
+            "totals": Amendment.objects.public().totals_by_currency(),
+        },
+    )
+
+
+class AgreementDetailView(DetailView):
+    """An agreement's public record; a draft agreement answers 404."""
+
+    slug_field = "code"
+    slug_url_kwarg = "code"
+    context_object_name = "agreement"
+    template_name = "grants/agreement_detail.html"
+
+    def get_queryset(self):
+        return (
+            Agreement.objects.public()
+            .select_related("donor", "recipient", "framework")
+            .prefetch_related(
+                Prefetch(
+                    "participations",
+                    queryset=Participation.objects.select_related("organization"),
+                ),
+                "program_areas",
+                "source_documents",
+                Prefetch(
+                    "agreements_under",
+                    queryset=Agreement.objects.public().order_by("code"),
+                    to_attr="public_agreements_under",
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = self.object
+        timeline = list(agreement.amendment_timeline(public_only=True))
+        results = (
+            Result.objects.public()
+            .filter(agreement=agreement)
+            .select_related("indicator", "source")
+            .order_by("indicator__code", "period_start", "pk")
+        )
+        framework = agreement.framework
+        context.update(
+            {
+                "amendments": timeline,
+                "total": timeline[-1].running_total if timeline else None,
+                "unreconciled": [a for a in timeline if a.reconciled is False],
+                "results": results,
+                "public_framework": framework
+                if framework and framework.is_public
+                else None,
+                "sources": sorted(
+                    {
+                        *agreement.source_documents.all(),
+                        *(a.source for a in timeline if a.source),
+                    },
+                    key=lambda doc: (doc.title, doc.pk),
+                ),
+            }
+        )
+        return context

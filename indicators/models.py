@@ -1,0 +1,357 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from grants.models import (
+    Agreement,
+    ProgramArea,
+    PublicationState,
+    SourceDocument,
+    choices_condition,
+)
+from grants.money import MONEY_LIMIT
+
+VALUE_MAX_DIGITS = 18
+VALUE_DECIMAL_PLACES = 2
+
+
+class Unit(models.TextChoices):
+    FAMILIES = "families", _("families")
+    HOUSEHOLDS = "households", _("households")
+    PEOPLE = "people", _("people")
+    COMMUNITIES = "communities", _("communities")
+    ORGANIZATIONS = "organizations", _("organizations")
+    MECHANISMS = "mechanisms", _("mechanisms")
+    HECTARES = "hectares", _("hectares")
+    TCO2E = "tco2e", _("tonnes of CO2 equivalent")
+    PERCENT = "percent", _("percent")
+    CURRENCY = "currency", _("currency units")
+    OTHER = "other", _("other")
+
+
+class Measure(models.TextChoices):
+    NUMBER = "number", _("Number")
+    PERCENTAGE = "percentage", _("Percentage")
+    CURRENCY = "currency", _("Currency")
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", _("An increase is better")
+    DECREASE = "decrease", _("A decrease is better")
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", _("Sum of periods")
+    LATEST = "latest", _("Latest value")
+    NONE = "none", _("Not summable")
+
+
+AGGREGATION_HELP = {
+    Aggregation.SUM: _(
+        "Each period counts new results, so periods add up: the total is the sum of "
+        "all periods."
+    ),
+    Aggregation.LATEST: _(
+        "Each period restates the situation, so periods do not add up: the total is "
+        "the most recent period's value."
+    ),
+    Aggregation.NONE: _(
+        "Values cannot be combined across periods (for example percentages): read each "
+        "period on its own."
+    ),
+}
+
+
+class ResultStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    RETURNED = "returned", _("Returned with a reason")
+    APPROVED = "approved", _("Approved")
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def public(self):
+        """Published indicators only: drafts are excluded."""
+        return self.filter(publication=PublicationState.PUBLISHED)
+
+
+class Indicator(models.Model):
+    code = models.SlugField(
+        _("code"),
+        max_length=80,
+        unique=True,
+        help_text=_(
+            "Short identifier used in web addresses, e.g. rural-families-improved."
+        ),
+        error_messages={"unique": _("An indicator with this code already exists.")},
+    )
+    name = models.CharField(_("name"), max_length=500)
+    description = models.TextField(_("description"), blank=True)
+    program_area = models.ForeignKey(
+        ProgramArea,
+        verbose_name=_("program area"),
+        on_delete=models.PROTECT,
+        related_name="indicators",
+    )
+    unit = models.CharField(
+        _("unit"),
+        max_length=20,
+        choices=Unit.choices,
+        help_text=_("What one counts: families, hectares, tCO2e, percent…"),
+    )
+    measure = models.CharField(
+        _("measure"), max_length=20, choices=Measure.choices, default=Measure.NUMBER
+    )
+    direction = models.CharField(
+        _("direction"),
+        max_length=20,
+        choices=Direction.choices,
+        default=Direction.INCREASE,
+    )
+    aggregation = models.CharField(
+        _("aggregation"),
+        max_length=20,
+        choices=Aggregation.choices,
+        default=Aggregation.SUM,
+        help_text=_(
+            "How periods combine. Sum of periods: each period counts new results (people "
+            "trained this year). Latest value: each period restates the situation (hectares "
+            "under management now). Not summable: values cannot be added (percentages)."
+        ),
+    )
+    publication = models.CharField(
+        _("publication state"),
+        max_length=20,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["code", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=choices_condition("unit", Unit),
+                name="indicators_indicator_unit_valid",
+                violation_error_message=_("Choose a valid unit."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("measure", Measure),
+                name="indicators_indicator_measure_valid",
+                violation_error_message=_("Choose a valid measure."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("direction", Direction),
+                name="indicators_indicator_direction_valid",
+                violation_error_message=_("Choose a valid direction."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("aggregation", Aggregation),
+                name="indicators_indicator_aggregation_valid",
+                violation_error_message=_("Choose a valid aggregation."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("publication", PublicationState),
+                name="indicators_indicator_publication_valid",
+                violation_error_message=_("Choose a valid publication state."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def aggregation_help(self):
+        return AGGREGATION_HELP.get(self.aggregation, "")
+
+
+class ResultQuerySet(models.QuerySet):
+    def public(self):
+        """Approved results of published indicators (and of published agreements, where
+        linked): drafts, submitted and returned results are excluded."""
+        return self.filter(
+            Q(agreement__isnull=True)
+            | Q(agreement__publication=PublicationState.PUBLISHED),
+            status=ResultStatus.APPROVED,
+            indicator__publication=PublicationState.PUBLISHED,
+        )
+
+
+def value_field(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=VALUE_MAX_DIGITS,
+        decimal_places=VALUE_DECIMAL_PLACES,
+        **kwargs,
+    )
+
+
+class Result(models.Model):
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indicator"),
+        on_delete=models.PROTECT,
+        related_name="results",
+    )
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="results",
+        help_text=_("The agreement this result is reported under, if any."),
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    baseline_value = value_field(_("baseline value"), null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(
+        _("baseline year"), null=True, blank=True
+    )
+    target_value = value_field(_("target"), null=True, blank=True)
+    actual_value = value_field(
+        _("actual value"),
+        help_text=_("In the indicator's unit, e.g. 87000 (families)."),
+    )
+    location = models.CharField(
+        _("location"),
+        max_length=255,
+        blank=True,
+        help_text=_("Region or place, if any."),
+    )
+    disaggregation = models.CharField(
+        _("disaggregation"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The group this value is for, e.g. “women” or “native communities”."
+        ),
+    )
+    comment = models.TextField(
+        _("comment"),
+        blank=True,
+        help_text=_(
+            "Say where the source is approximate (“more than”) or a period is implied."
+        ),
+    )
+    source = models.ForeignKey(
+        SourceDocument,
+        verbose_name=_("source document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="results",
+    )
+    status = models.CharField(
+        _("workflow status"),
+        max_length=20,
+        choices=ResultStatus.choices,
+        default=ResultStatus.DRAFT,
+    )
+    return_reason = models.TextField(
+        _("reason for return"),
+        blank=True,
+        help_text=_("Why the reviewer returned this result; required when returning."),
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ["indicator", "period_start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="indicators_result_period_end_after_start",
+                violation_error_message=_("The period cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("status", ResultStatus),
+                name="indicators_result_status_valid",
+                violation_error_message=_("Choose a valid workflow status."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ResultStatus.RETURNED) | ~Q(return_reason=""),
+                name="indicators_result_returned_has_reason",
+                violation_error_message=_("Give a reason when returning a result."),
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_year__isnull=True)
+                | Q(baseline_year__gte=1900, baseline_year__lte=2100),
+                name="indicators_result_baseline_year_range",
+                violation_error_message=_(
+                    "The baseline year must be between 1900 and 2100."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    actual_value__gte=-MONEY_LIMIT, actual_value__lte=MONEY_LIMIT
+                )
+                & (
+                    Q(target_value__isnull=True)
+                    | Q(target_value__gte=-MONEY_LIMIT, target_value__lte=MONEY_LIMIT)
+                )
+                & (
+                    Q(baseline_value__isnull=True)
+                    | Q(
+                        baseline_value__gte=-MONEY_LIMIT,
+                        baseline_value__lte=MONEY_LIMIT,
+                    )
+                ),
+                name="indicators_result_values_range",
+                violation_error_message=_("A value is out of range."),
+            ),
+            models.UniqueConstraint(
+                fields=[
+                    "indicator",
+                    "agreement",
+                    "period_start",
+                    "period_end",
+                    "location",
+                    "disaggregation",
+                ],
+                name="indicators_result_unique_fact",
+                violation_error_message=_(
+                    "A result for this indicator, agreement, period, location and "
+                    "disaggregation already exists."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.indicator.code} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
+        )
+
+    @property
+    def percent_of_target(self):
+        if self.target_value in (None, 0):
+            return None
+        return self.actual_value * 100 / self.target_value
