@@ -2,8 +2,6 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.generic import DetailView
 
-from indicators.models import Result
-
 from .models import Agreement, Amendment, Participation
 
 
@@ -57,8 +55,7 @@ class AgreementDetailView(DetailView):
         agreement = self.object
         timeline = list(agreement.amendment_timeline(public_only=True))
         results = (
-            Result.objects.public()
-            .filter(agreement=agreement)
+            agreement.results.public()
             .select_related("indicator", "source")
             .order_by("indicator__code", "period_start", "pk")
         )
