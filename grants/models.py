@@ -16,6 +16,7 @@ from .money import MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_MAX_DIGITS, running_
 CURRENCY_RE = r"^[A-Z]{3}\Z"
 CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
 DAC_SECTOR_RE = r"^[0-9]{5}\Z"
+DAC_SECTOR_MESSAGE = _("The DAC sector code must be 5 digits, e.g. 15150.")
 
 currency_validator = RegexValidator(
     CURRENCY_RE, _("Use the three-letter ISO 4217 code in capitals, e.g. USD or PEN.")
@@ -225,9 +226,7 @@ class ProgramArea(models.Model):
         _("DAC sector code"),
         max_length=5,
         blank=True,
-        validators=[
-            RegexValidator(DAC_SECTOR_RE, _("Use the 5-digit DAC code, e.g. 15150."))
-        ],
+        validators=[RegexValidator(DAC_SECTOR_RE, DAC_SECTOR_MESSAGE)],
         help_text=_("Optional 5-digit OECD DAC purpose code, used for IATI."),
     )
     display_order = models.PositiveSmallIntegerField(
@@ -245,7 +244,7 @@ class ProgramArea(models.Model):
                 condition=Q(dac_sector_code="")
                 | Q(dac_sector_code__regex=DAC_SECTOR_RE),
                 name="grants_programarea_dac_sector_code_format",
-                violation_error_message=_("The DAC sector code must be 5 digits."),
+                violation_error_message=DAC_SECTOR_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=~Q(parent=F("pk")),

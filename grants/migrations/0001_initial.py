@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 ('code', models.SlugField(error_messages={'unique': 'A program area with this code already exists.'}, help_text='Short identifier used in web addresses, e.g. natural-resources.', max_length=80, unique=True, verbose_name='code')),
                 ('name', models.CharField(max_length=255, verbose_name='name')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
-                ('dac_sector_code', models.CharField(blank=True, help_text='Optional 5-digit OECD DAC purpose code, used for IATI.', max_length=5, validators=[django.core.validators.RegexValidator('^[0-9]{5}\\Z', 'Use the 5-digit DAC code, e.g. 15150.')], verbose_name='DAC sector code')),
+                ('dac_sector_code', models.CharField(blank=True, help_text='Optional 5-digit OECD DAC purpose code, used for IATI.', max_length=5, validators=[django.core.validators.RegexValidator('^[0-9]{5}\\Z', 'The DAC sector code must be 5 digits, e.g. 15150.')], verbose_name='DAC sector code')),
                 ('display_order', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers are listed first.', verbose_name='display order')),
                 ('parent', models.ForeignKey(blank=True, help_text='Leave empty for a top-level area.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='grants.programarea', verbose_name='parent area')),
             ],
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='programarea',
-            constraint=models.CheckConstraint(condition=models.Q(('dac_sector_code', ''), ('dac_sector_code__regex', '^[0-9]{5}\\Z'), _connector='OR'), name='grants_programarea_dac_sector_code_format', violation_error_message='The DAC sector code must be 5 digits.'),
+            constraint=models.CheckConstraint(condition=models.Q(('dac_sector_code', ''), ('dac_sector_code__regex', '^[0-9]{5}\\Z'), _connector='OR'), name='grants_programarea_dac_sector_code_format', violation_error_message='The DAC sector code must be 5 digits, e.g. 15150.'),
         ),
         migrations.AddConstraint(
             model_name='programarea',
