@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.db.models import Prefetch
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
 from .models import Agreement, Amendment, Participation
@@ -79,3 +83,28 @@ class AgreementDetailView(DetailView):
             }
         )
         return context
+
+
+@require_safe
+def switch_language(request, language):
+    """Set the language cookie and go back. A plain link rather than Django's POST
+    form, so public pages carry no CSRF token and can be cached for everyone."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404("Unknown language.")
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
