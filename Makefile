@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint format clean
+.PHONY: run test install install-test lint format clean loadtest two-servers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,9 @@ format: install-test
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
+
+loadtest: install
+	scripts/loadtest.sh
+
+two-servers: install
+	.venv/bin/python scripts/two_servers.py

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
@@ -108,3 +108,10 @@ def switch_language(request, language):
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+@require_safe
+def robots_txt(request):
+    """Crawlers may read the public record; the admin is not for them. It touches no
+    database, which also makes it the baseline of the load test."""
+    return HttpResponse("User-agent: *\nDisallow: /admin/\n", content_type="text/plain")

@@ -103,3 +103,14 @@ class DraftAgreementPageTests(TestCase):
         self.assertEqual(totals, {"PEN": Decimal("7.00"), "USD": Decimal("10.00")})
         self.assertNotContains(response, hidden.code)
         self.assertEqual(Agreement.objects.count(), 3)
+
+
+class RobotsTxtTests(TestCase):
+    def test_robots_keep_crawlers_out_of_the_admin_only(self):
+        with self.assertNumQueries(0):
+            response = self.client.get(reverse("grants:robots-txt"))
+        self.assertEqual(response["Content-Type"], "text/plain")
+        self.assertEqual(
+            response.content.decode().splitlines(),
+            ["User-agent: *", "Disallow: /admin/"],
+        )
