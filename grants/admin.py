@@ -151,6 +151,7 @@ class AgreementAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["code", "title", "kind", "status", "framework", "summary"]}),
+        (_("IATI"), {"fields": ["iati_identifier"], "classes": ["collapse"]}),
         (_("Parties"), {"fields": ["donor", "recipient"]}),
         (_("Dates"), {"fields": ["signed_on", "start_on", "end_on"]}),
         (

@@ -3,6 +3,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # IATI XML and the admin import page; before admin/ and the public pages, which
+    # would otherwise take these paths (a string include: grants imports nothing
+    # from indicators).
+    path("", include("indicators.iati.urls")),
     path("admin/", admin.site.urls),
     path("", include("grants.public_urls")),
 ]
