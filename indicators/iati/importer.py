@@ -82,18 +82,19 @@ class ActivityReport:
     def skipped(self) -> bool:
         return self.outcome == "skipped"
 
+    @property
+    def created_summary(self) -> str:
+        return ", ".join(f"{n} {what}" for what, n in sorted(self.created.items()))
+
     def lines(self) -> list[str]:
         if self.skipped:
-            head = f"{self.identifier}: skipped: {self.reason}"
+            head = f"{self.identifier or '(no identifier)'}: skipped: {self.reason}"
         else:
             head = (
                 f"{self.identifier}: {self.outcome} as agreement {self.agreement_code}"
             )
             if self.created:
-                parts = ", ".join(
-                    f"{n} {what}" for what, n in sorted(self.created.items())
-                )
-                head += f" ({parts})"
+                head += f" ({self.created_summary})"
         return [head, *(f"  - {note}" for note in self.notes)]
 
 
@@ -910,7 +911,8 @@ def indicator_code(identifier: str, result_index: int, indicator_index: int) -> 
     code on every import."""
     digest = hashlib.sha1(identifier.encode()).hexdigest()[:8]
     return (
-        f"iati-{slugify(identifier)[:50]}-{digest}-r{result_index}-i{indicator_index}"
+        f"iati-{slugify(identifier)[:50]}-{digest}"
+        f"-r{result_index:03d}-i{indicator_index:03d}"
     )
 
 

@@ -1,0 +1,96 @@
+"""Plain make_<model>(**overrides) helpers: each returns a saved row with sensible
+defaults, so a test states only what it is about."""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+from grants.models import (
+    Agreement,
+    Amendment,
+    Organization,
+    ProgramArea,
+    PublicationState,
+    SourceDocument,
+)
+from indicators.models import Indicator, Result, ResultStatus, Unit
+
+_numbers = itertools.count(1)
+
+
+def make_organization(**overrides) -> Organization:
+    n = next(_numbers)
+    values = {"name": f"Organization {n}", "kind": "government"}
+    values.update(overrides)
+    return Organization.objects.create(**values)
+
+
+def make_source_document(**overrides) -> SourceDocument:
+    n = next(_numbers)
+    values = {"title": f"Source {n}", "publisher": "Test publisher"}
+    values.update(overrides)
+    return SourceDocument.objects.create(**values)
+
+
+def make_program_area(**overrides) -> ProgramArea:
+    n = next(_numbers)
+    values = {"code": f"area-{n}", "name": f"Area {n}"}
+    values.update(overrides)
+    return ProgramArea.objects.create(**values)
+
+
+def make_agreement(**overrides) -> Agreement:
+    n = next(_numbers)
+    values = {
+        "code": f"AG-{n}",
+        "title": f"Agreement {n}",
+        "currency": "USD",
+        "publication": PublicationState.PUBLISHED,
+    }
+    values.update(overrides)
+    if "donor" not in values:
+        values["donor"] = make_organization()
+    if "recipient" not in values:
+        values["recipient"] = make_organization()
+    return Agreement.objects.create(**values)
+
+
+def make_amendment(**overrides) -> Amendment:
+    values = {
+        "title": "Obligation",
+        "amount": Decimal("1000.00"),
+        "publication": PublicationState.PUBLISHED,
+    }
+    values.update(overrides)
+    if "agreement" not in values:
+        values["agreement"] = make_agreement()
+    if "sequence" not in values:
+        values["sequence"] = values["agreement"].amendments.count() + 1
+    return Amendment.objects.create(**values)
+
+
+def make_indicator(**overrides) -> Indicator:
+    n = next(_numbers)
+    values = {
+        "code": f"indicator-{n}",
+        "name": f"Indicator {n}",
+        "unit": Unit.PEOPLE,
+        "publication": PublicationState.PUBLISHED,
+    }
+    values.update(overrides)
+    if "program_area" not in values:
+        values["program_area"] = make_program_area()
+    return Indicator.objects.create(**values)
+
+
+def make_result(**overrides) -> Result:
+    values = {
+        "period_start": datetime.date(2022, 1, 1),
+        "period_end": datetime.date(2022, 12, 31),
+        "actual_value": Decimal("10.00"),
+        "status": ResultStatus.APPROVED,
+    }
+    values.update(overrides)
+    if "indicator" not in values:
+        values["indicator"] = make_indicator()
+    return Result.objects.create(**values)
