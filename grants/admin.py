@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     Agreement,
     Amendment,
+    Budget,
     Organization,
     Participation,
     ProgramArea,
@@ -135,6 +136,7 @@ class AgreementAdmin(admin.ModelAdmin):
         "donor__name",
         "donor__acronym",
         "recipient__name",
+        "iati_identifier",
     ]
     autocomplete_fields = [
         "framework",
@@ -250,3 +252,23 @@ class AmendmentAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 protected = [*protected, *error.messages]
         return deleted, counts, perms_needed, protected
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    """Budgets kept as information (e.g. from an IATI import); never in totals."""
+
+    list_display = [
+        "agreement",
+        "budget_type",
+        "status",
+        "period_start",
+        "period_end",
+        "amount",
+        "currency",
+    ]
+    list_select_related = ["agreement"]
+    list_filter = ["budget_type", "status", "currency"]
+    search_fields = ["agreement__code", "agreement__title"]
+    autocomplete_fields = ["agreement"]
+    date_hierarchy = "period_start"

@@ -275,11 +275,15 @@ class ActivityImport:
 
         reporting = self.read_org(element.find("reporting-org"))
         participants = self.read_participants()
-        countries = [
-            c.get("code", "").strip().upper()
-            for c in element.findall("recipient-country")
-            if c.get("code")
-        ]
+        # Some publishers (USAID) give countries and sectors on each transaction only.
+        countries = sorted(
+            {
+                c.get("code", "").strip().upper()
+                for c in element.findall("recipient-country")
+                or element.findall("transaction/recipient-country")
+                if c.get("code")
+            }
+        )
         donor_data = next((p for p in participants if p[3] == "1"), None) or reporting
         if donor_data is None:
             raise SkipActivity("it names no funding or reporting organisation")
@@ -521,7 +525,10 @@ class ActivityImport:
 
     def write_sectors(self, agreement) -> list[ProgramArea]:
         codes, other = [], Counter()
-        for sector in self.element.findall("sector"):
+        sectors = self.element.findall("sector") or self.element.findall(
+            "transaction/sector"
+        )
+        for sector in sectors:
             vocabulary = (sector.get("vocabulary") or "1").strip()
             code = (sector.get("code") or "").strip()
             if vocabulary == "1" and re.fullmatch(r"[0-9]{5}", code):

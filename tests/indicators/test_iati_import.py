@@ -344,6 +344,16 @@ class AdminImportTests(TestCase):
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("admin:login"), response["Location"])
 
+    def test_upload_page_and_budget_list_open_for_staff(self):
+        self.client.force_login(self.staff)
+        response = self.client.get(reverse("iati:import"))
+        self.assertContains(response, "Import IATI activities")
+        superuser = User.objects.create_superuser("admin", password="pw")
+        self.client.force_login(superuser)
+        import_files([("untidy.xml", UNTIDY)])
+        response = self.client.get(reverse("admin:grants_budget_changelist"))
+        self.assertContains(response, "450000.50")
+
     def test_staff_without_permission_is_refused(self):
         self.client.force_login(self.viewer)
         self.assertEqual(self.client.get(reverse("iati:import")).status_code, 403)
