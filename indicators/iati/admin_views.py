@@ -6,6 +6,7 @@ import base64
 import zlib
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -96,10 +97,16 @@ def _import_view(request):
             name = upload.cleaned_data["file"].name
             reports = import_files([(name, content)], dry_run=True)
             context.update(reports=reports, preview=True)
-            if not reports[0].error and reports[0].activities:
-                context["confirm_form"] = IatiConfirmForm(
-                    initial={"payload": pack(name, content)}
-                )
+            payload = pack(name, content)
+            if len(payload) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE - 64 * 1024:
+                context["confirm_errors"] = [
+                    _(
+                        "This file is too large to import from this page: import it "
+                        "with manage.py import_iati."
+                    )
+                ]
+            elif not reports[0].error and reports[0].activities:
+                context["confirm_form"] = IatiConfirmForm(initial={"payload": payload})
     elif request.method != "GET":
         return redirect("iati:import")
     return render(request, "indicators/iati/import.html", context)

@@ -62,6 +62,15 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PREFERRED_LANGUAGE = "en"
 TWO_PLACES = Decimal("0.01")
 IMPORTED_AREA_CODE = "imported-from-iati"
+BUDGET_FIELDS = [
+    "budget_type",
+    "status",
+    "period_start",
+    "period_end",
+    "amount",
+    "currency",
+    "value_date",
+]
 NO_ACTUAL_HEADER = "From IATI, periods without a numeric actual value:"
 
 
@@ -687,27 +696,34 @@ class ActivityImport:
                     "not in the codelist, left out"
                 )
                 continue
-            wanted.append(
-                (
-                    budget_type,
-                    status,
-                    start,
-                    end,
-                    amount.quantize(TWO_PLACES),
-                    ((value.get("currency") or currency).strip().upper())[:3],
-                    parse_date(value.get("value-date")),
-                )
+            row = (
+                budget_type,
+                status,
+                start,
+                end,
+                amount,
+                (value.get("currency") or currency).strip().upper(),
+                parse_date(value.get("value-date")),
             )
-        fields = ["budget_type", "status", "period_start", "period_end", "amount"]
-        fields += ["currency", "value_date"]
+            # Budgets are information: a bad one is left out, not the activity.
+            try:
+                Budget(
+                    agreement=agreement, **dict(zip(BUDGET_FIELDS, row, strict=True))
+                ).full_clean()
+            except ValidationError as error:
+                self.report.notes.append(
+                    f"budget #{position} left out: {' '.join(error.messages)}"
+                )
+                continue
+            wanted.append(row)
         existing = list(agreement.budgets.order_by("pk"))
-        if [tuple(getattr(b, f) for f in fields) for b in existing] == wanted:
+        if [tuple(getattr(b, f) for f in BUDGET_FIELDS) for b in existing] == wanted:
             return
         agreement.budgets.all().delete()
-        for row in wanted:
-            budget = Budget(agreement=agreement, **dict(zip(fields, row, strict=True)))
-            budget.full_clean()
-            budget.save()
+        Budget.objects.bulk_create(
+            Budget(agreement=agreement, **dict(zip(BUDGET_FIELDS, row, strict=True)))
+            for row in wanted
+        )
         self.report.created["budgets"] += len(wanted)
         self.changed = True
 
@@ -828,10 +844,19 @@ class ActivityImport:
                 unit=Unit.PERCENT if measure_code == "2" else Unit.OTHER,
                 publication=PublicationState.DRAFT,
             )
-            self.report.created["indicators"] += 1
+        changed_before = self.changed
         if self.assign(indicator, values) or indicator.pk is None:
-            indicator.full_clean()
+            is_new = indicator.pk is None
+            try:
+                indicator.full_clean()
+            except ValidationError as error:
+                self.report.notes.append(
+                    f"{where} left out: {' '.join(error.messages)}"
+                )
+                self.changed = changed_before or not is_new
+                return
             indicator.save()
+            self.report.created["indicators"] += is_new
         self.write_result_rows(agreement, indicator, rows, where)
 
     def write_result_rows(self, agreement, indicator, rows, where):
@@ -854,12 +879,22 @@ class ActivityImport:
                 continue
             if row is None:
                 row = Result(**key, status=ResultStatus.DRAFT)
-                self.report.created["results"] += 1
+            changed_before = self.changed
             if self.assign(row, values) or row.pk is None:
+                is_new = row.pk is None
                 row.status = ResultStatus.DRAFT
                 row.return_reason = ""
-                row.full_clean()
+                try:
+                    row.full_clean()
+                except ValidationError as error:
+                    self.report.notes.append(
+                        f"{where} period {key['period_start']}–{key['period_end']} "
+                        f"left out: {' '.join(error.messages)}"
+                    )
+                    self.changed = changed_before or not is_new
+                    continue
                 row.save()
+                self.report.created["results"] += is_new
             kept.append(row.pk)
         stale = Result.objects.filter(indicator=indicator, agreement=agreement).exclude(
             pk__in=kept

@@ -143,6 +143,10 @@ class UntidyImportTests(TestCase):
         self.assertTrue(any("'not a web address'" in note for note in notes))
         self.assertTrue(any("'8,386413'" in note for note in notes))
         self.assertTrue(any("'yes'" in note for note in notes))
+        self.assertTrue(any("budget #4" in n and "ISO 4217" in n for n in notes), notes)
+        self.assertTrue(
+            any("2025-01-01" in n and "left out: Ensure" in n for n in notes), notes
+        )
 
     def test_results_become_draft_indicators_and_results(self):
         results = Result.objects.filter(agreement=self.water).order_by(
