@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     Agreement,
     Amendment,
+    Budget,
     Organization,
     Participation,
     ProgramArea,
@@ -137,6 +138,7 @@ class AgreementAdmin(admin.ModelAdmin):
         "donor__name",
         "donor__acronym",
         "recipient__name",
+        "iati_identifier",
     ]
     autocomplete_fields = [
         "framework",
@@ -153,6 +155,7 @@ class AgreementAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["code", "title", "kind", "status", "framework", "summary"]}),
+        (_("IATI"), {"fields": ["iati_identifier"], "classes": ["collapse"]}),
         (_("Parties"), {"fields": ["donor", "recipient"]}),
         (_("Dates"), {"fields": ["signed_on", "start_on", "end_on"]}),
         (
@@ -251,3 +254,23 @@ class AmendmentAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 protected = [*protected, *error.messages]
         return deleted, counts, perms_needed, protected
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    """Budgets kept as information (e.g. from an IATI import); never in totals."""
+
+    list_display = [
+        "agreement",
+        "budget_type",
+        "status",
+        "period_start",
+        "period_end",
+        "amount",
+        "currency",
+    ]
+    list_select_related = ["agreement"]
+    list_filter = ["budget_type", "status", "currency"]
+    search_fields = ["agreement__code", "agreement__title"]
+    autocomplete_fields = ["agreement"]
+    date_hierarchy = "period_start"

@@ -401,6 +401,21 @@ class Agreement(models.Model):
         help_text=_("Only published agreements are shown to the public."),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    iati_identifier = models.CharField(
+        _("IATI activity identifier"),
+        max_length=200,
+        blank=True,
+        null=True,
+        unique=True,
+        help_text=_(
+            "Optional. Set by the IATI import (e.g. US-GOV-1-527-0427) and used to "
+            "update the same agreement on a re-import. When empty, the IATI export "
+            "uses the reporting organisation's reference and the agreement code."
+        ),
+        error_messages={
+            "unique": _("Another agreement already has this IATI identifier.")
+        },
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -461,6 +476,12 @@ class Agreement(models.Model):
 
     def __str__(self):
         return f"{self.code} — {self.title}"
+
+    def save(self, *args, **kwargs):
+        # An empty form field means "no identifier", which must be NULL to stay unique.
+        if not self.iati_identifier:
+            self.iati_identifier = None
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("grants:agreement-detail", kwargs={"code": self.code})
@@ -770,3 +791,95 @@ def check_running_totals(rows):
                 code="negative_running_total",
                 params={"sequence": sequence, "total": f"{total:,.2f}"},
             )
+
+
+class BudgetType(models.TextChoices):
+    """The IATI BudgetType codelist."""
+
+    ORIGINAL = "1", _("Original")
+    REVISED = "2", _("Revised")
+
+
+class BudgetStatus(models.TextChoices):
+    """The IATI BudgetStatus codelist."""
+
+    INDICATIVE = "1", _("Indicative")
+    COMMITTED = "2", _("Committed")
+
+
+class Budget(models.Model):
+    """A planned amount for one period, kept as information (e.g. from an IATI file).
+
+    Budgets never enter the agreement's total: that is the sum of its amendments."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="budgets",
+    )
+    budget_type = models.CharField(
+        _("budget type"),
+        max_length=1,
+        choices=BudgetType.choices,
+        default=BudgetType.ORIGINAL,
+        help_text=_("A revised budget restates the original one for the same period."),
+    )
+    status = models.CharField(
+        _("budget status"),
+        max_length=1,
+        choices=BudgetStatus.choices,
+        default=BudgetStatus.INDICATIVE,
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, validators=[currency_validator]
+    )
+    value_date = models.DateField(
+        _("value date"),
+        null=True,
+        blank=True,
+        help_text=_("The date of the exchange rate, as IATI requires."),
+    )
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["agreement", "period_start", "budget_type", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="grants_budget_period_end_after_start",
+                violation_error_message=_("The period cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("budget_type", BudgetType),
+                name="grants_budget_type_valid",
+                violation_error_message=_("Choose a valid budget type."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("status", BudgetStatus),
+                name="grants_budget_status_valid",
+                violation_error_message=_("Choose a valid budget status."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=-MONEY_LIMIT, amount__lte=MONEY_LIMIT),
+                name="grants_budget_amount_range",
+                violation_error_message=_("The amount is out of range."),
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__regex=CURRENCY_RE),
+                name="grants_budget_currency_iso",
+                violation_error_message=currency_validator.message,
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.agreement.code} {self.get_budget_type_display()} "
+            f"{self.period_start}–{self.period_end}"
+        )
