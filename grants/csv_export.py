@@ -151,8 +151,9 @@ class Report:
     def header(self, *, public_only: bool = True) -> list[str]:
         return [column.name for column in self.columns_for(public_only=public_only)]
 
-    def filename(self) -> str:
-        return f"{self.name}-{timezone.localdate():%Y-%m-%d}.csv"
+    def filename(self, qualifier: str = "") -> str:
+        name = f"{self.name}-{qualifier}" if qualifier else self.name
+        return f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
 
     def rows_queryset(self, queryset, *, public_only: bool = True):
         """`queryset` as a values_list of exactly the report's cells, in order."""
@@ -264,7 +265,11 @@ def _crlf_batches(messages: Iterable, chunk_rows: int) -> Iterator[bytes]:
 
 
 def csv_response(
-    report: Report, queryset=None, *, public_only: bool = True
+    report: Report,
+    queryset=None,
+    *,
+    public_only: bool = True,
+    filename: str | None = None,
 ) -> StreamingHttpResponse:
     """A streamed CSV download of `queryset` (by default the report's public rows).
 
@@ -277,5 +282,6 @@ def csv_response(
         stream_csv(report, queryset, public_only=public_only),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{report.filename()}"'
+    filename = filename or report.filename()
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
