@@ -470,16 +470,17 @@ def make_amendments(rng, agreement_rows, sources):
 
 
 def make_indicators(rng, areas):
+    # Indices into `areas`: the top-level areas, then their children in AREAS order.
     by_unit_area = {
-        Unit.FAMILIES: 0,
-        Unit.HOUSEHOLDS: 1,
+        Unit.FAMILIES: 6,
+        Unit.HOUSEHOLDS: 9,
         Unit.PEOPLE: 3,
-        Unit.COMMUNITIES: 0,
+        Unit.COMMUNITIES: 7,
         Unit.ORGANIZATIONS: 3,
-        Unit.MECHANISMS: 3,
-        Unit.HECTARES: 1,
+        Unit.MECHANISMS: 11,
+        Unit.HECTARES: 8,
         Unit.TCO2E: 1,
-        Unit.PERCENT: 5,
+        Unit.PERCENT: 13,
         Unit.CURRENCY: 0,
         Unit.OTHER: 3,
     }
