@@ -377,3 +377,18 @@ class CopyAndPythonWritersAgreeTests(TestCase):
         )
         self.assertEqual(len(chunks), 4)  # header, then rows 2 + 2 + 1
         self.assertTrue(all(chunk.endswith(b"\r\n") for chunk in chunks))
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "COPY is PostgreSQL's.")
+class AbandonedCopyTests(TestCase):
+    def test_connection_is_usable_after_a_download_is_abandoned(self):
+        for number in range(30):
+            make_agreement(code=f"A-{number:02d}")
+        chunks = stream_csv(
+            AGREEMENTS, Agreement.objects.public(), method="copy", chunk_rows=5
+        )
+        next(chunks)  # the header
+        first_rows = next(chunks)
+        self.assertEqual(first_rows.count(b"\r\n"), 5)
+        chunks.close()  # what the server does when the client goes away
+        self.assertEqual(Agreement.objects.count(), 30)

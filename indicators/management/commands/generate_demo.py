@@ -19,7 +19,8 @@ import random
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from grants.models import (
     Agreement,
@@ -553,26 +554,68 @@ def make_results(rng, count, agreement_rows, indicators, sources):
                 baseline = rng.randrange(0, actual + 1) // unit * unit
                 baseline_year = period_start.year - rng.randrange(1, 4)
             status = rng.choice(statuses)
-            yield Result(
-                indicator_id=indicator_pk,
-                agreement_id=agreement_pks[agreement_index],
-                period_start=period_start,
-                period_end=period_end,
-                baseline_value=None if baseline is None else money(baseline),
-                baseline_year=baseline_year,
-                target_value=None if target is None else money(target),
-                actual_value=money(actual),
-                location=LOCATIONS[location],
-                disaggregation=DISAGGREGATIONS[group],
-                comment="" if rng.random() < 0.9 else "Cifra preliminar del socio.",
-                source=rng.choice(sources) if rng.random() < 0.7 else None,
-                status=status,
-                return_reason=(
-                    "Falta el documento de respaldo."
-                    if status == ResultStatus.RETURNED
-                    else ""
-                ),
+            yield (
+                indicator_pk,
+                agreement_pks[agreement_index],
+                adapt_date(period_start),
+                adapt_date(period_end),
+                None if baseline is None else money(baseline),
+                baseline_year,
+                None if target is None else money(target),
+                money(actual),
+                LOCATIONS[location],
+                DISAGGREGATIONS[group],
+                "" if rng.random() < 0.9 else "Cifra preliminar del socio.",
+                rng.choice(sources).pk if rng.random() < 0.7 else None,
+                status,
+                "Falta el documento de respaldo."
+                if status == ResultStatus.RETURNED
+                else "",
+                now,
+                now,
             )
 
-    for batch in batched(generate(), BATCH_SIZE):
-        Result.objects.bulk_create(batch)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    adapt_date = connection.ops.adapt_datefield_value
+    insert_rows(Result, RESULT_FIELDS, generate())
+
+
+RESULT_FIELDS = [
+    "indicator",
+    "agreement",
+    "period_start",
+    "period_end",
+    "baseline_value",
+    "baseline_year",
+    "target_value",
+    "actual_value",
+    "location",
+    "disaggregation",
+    "comment",
+    "source",
+    "status",
+    "return_reason",
+    "created_at",
+    "updated_at",
+]
+
+
+def insert_rows(model, field_names, rows):
+    """Insert tuples of database values: by COPY on PostgreSQL, by executemany elsewhere.
+    Several times faster than bulk_create, which prepares every field of every object
+    in Python; the values here are already valid and adapted."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column)
+        for name in field_names
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(field_names))
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+        for batch in batched(rows, BATCH_SIZE):
+            cursor.executemany(statement, batch)
