@@ -270,6 +270,7 @@ def csv_response(
     *,
     public_only: bool = True,
     filename: str | None = None,
+    method: str | None = None,
 ) -> StreamingHttpResponse:
     """A streamed CSV download of `queryset` (by default the report's public rows).
 
@@ -279,7 +280,7 @@ def csv_response(
     if queryset is None:
         queryset = report.public_queryset()
     response = StreamingHttpResponse(
-        stream_csv(report, queryset, public_only=public_only),
+        stream_csv(report, queryset, public_only=public_only, method=method),
         content_type="text/csv; charset=utf-8",
     )
     filename = filename or report.filename()

@@ -102,6 +102,36 @@ def framework_code(public_only: bool):
     )
 
 
+class ProgramAreaCodes(Func):
+    """The codes of an agreement's program areas in alphabetical order, joined by ";"
+    (codes are slugs, so they never contain one)."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (agreement,) = self.get_source_expressions()
+        agreement_sql, params = compiler.compile(agreement)
+        links = connection.ops.quote_name(
+            Agreement.program_areas.through._meta.db_table
+        )
+        areas = connection.ops.quote_name(ProgramArea._meta.db_table)
+        joined = (
+            f"FROM {links} AS links JOIN {areas} AS areas "
+            f"ON areas.id = links.programarea_id WHERE links.agreement_id = {agreement_sql}"
+        )
+        if connection.vendor == "postgresql":
+            return (
+                f"(SELECT STRING_AGG(areas.code, ';' ORDER BY areas.code) {joined})",
+                params,
+            )
+        # SQLite's group_concat keeps the order of an ordered subquery.
+        return (
+            f"(SELECT group_concat(code, ';') FROM "
+            f"(SELECT areas.code AS code {joined} ORDER BY areas.code))",
+            params,
+        )
+
+
 def annotate_agreements(queryset, public_only: bool):
     if not has_annotation(queryset, "total"):
         queryset = queryset.with_total(public_only=public_only)
@@ -229,6 +259,15 @@ AGREEMENTS = register(
                 _(
                     "How many amendments state a cumulative total that differs from "
                     "the computed running total; 0 when all agree."
+                ),
+            ),
+            Column(
+                "program_area_codes",
+                ProgramAreaCodes(F("pk")),
+                Kind.TEXT,
+                _(
+                    "Codes of the agreement's program areas, alphabetical, separated "
+                    "by semicolons; the program-areas report gives their names."
                 ),
             ),
             Column("summary", "summary", Kind.TEXT, _("A short description.")),

@@ -59,6 +59,9 @@ class AgreementReportTests(TestCase):
             publication=PublicationState.DRAFT,
         )
         cls.draft = make_agreement(code="DRAFT-1", publication=PublicationState.DRAFT)
+        cls.agreement.program_areas.add(
+            make_program_area(code="natural"), make_program_area(code="anti-corruption")
+        )
 
     def test_header_and_exactly_the_public_rows(self):
         rows = parse(download(self.client, "agreements"))
@@ -72,6 +75,10 @@ class AgreementReportTests(TestCase):
         self.assertEqual(rows["527-0427"]["signed_on"], "2023-05-02")
         self.assertEqual(rows["527-0427"]["start_on"], "")
         self.assertEqual(rows["527-0427"]["currency"], "USD")
+        self.assertEqual(
+            rows["527-0427"]["program_area_codes"], "anti-corruption;natural"
+        )
+        self.assertEqual(rows["FW-1"]["program_area_codes"], "")
 
     def test_filtered_queryset_gives_exactly_the_filtered_rows(self):
         queryset = Agreement.objects.public().filter(code__startswith="527")
@@ -330,6 +337,9 @@ class CopyAndPythonWritersAgreeTests(TestCase):
             title='Línea 1\nLínea 2, "citada"',
             summary="",
             recipient=make_organization(name="Región Ñuñoa", acronym="\tTAB"),
+        )
+        agreement.program_areas.add(
+            make_program_area(code="zeta"), make_program_area(code="-alpha")
         )
         make_amendment(agreement=agreement, amount=Decimal("3000000.00"))
         make_amendment(
