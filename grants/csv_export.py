@@ -206,8 +206,8 @@ def stream_csv(
 
 
 def python_chunks(rows, *, chunk_rows: int) -> Iterator[bytes]:
-    """Python's csv writer over a chunked read. None is an empty cell; dates print as
-    ISO; decimals as stored (Django keeps their 2 places on every database)."""
+    """Python's csv writer over a chunked read. None is an empty cell, dates print as
+    ISO, and decimals arrive as text already formatted by the database (DecimalText)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=LINE_END)
     iterator = rows.iterator(chunk_size=chunk_rows)

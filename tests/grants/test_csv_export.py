@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -118,6 +119,27 @@ class AgreementReportTests(TestCase):
     def test_unknown_report_is_a_404(self):
         response = self.client.get(reverse("grants:report-csv", args=["nothing"]))
         self.assertEqual(response.status_code, 404)
+
+
+class QueryCountTests(TestCase):
+    def test_queries_do_not_grow_with_rows(self):
+        def queries_for_download():
+            with CaptureQueriesContext(connection) as queries:
+                rows = parse(download(self.client, "agreements"))
+            return len(rows), len(queries)
+
+        agreement = make_agreement()
+        make_amendment(agreement=agreement)
+        agreement.program_areas.add(make_program_area())
+        rows, few = queries_for_download()
+        self.assertEqual(rows, 1)
+        for _ in range(5):
+            agreement = make_agreement()
+            make_amendment(agreement=agreement)
+            agreement.program_areas.add(make_program_area())
+        rows, many = queries_for_download()
+        self.assertEqual(rows, 6)
+        self.assertEqual(many, few)
 
 
 class FormulaInjectionTests(TestCase):
