@@ -4,6 +4,7 @@ hook for the public list pages."""
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from .csv_export import Kind, csv_response
 from .reports import get_report, get_reports
@@ -16,6 +17,7 @@ KIND_LABELS = {
 }
 
 
+@require_safe
 def report_catalogue(request):
     """Every report with a sentence on each of its columns, and its download link."""
     reports = [
@@ -35,6 +37,7 @@ def report_catalogue(request):
     return render(request, "grants/reports.html", {"reports": reports})
 
 
+@require_safe
 def report_csv(request, name):
     """All public rows of one report, streamed as CSV."""
     report = get_report(name)

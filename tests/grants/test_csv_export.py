@@ -116,9 +116,11 @@ class AgreementReportTests(TestCase):
         self.assertEqual(data.count(b"\r\n"), 3)
         self.assertNotIn(b"\n", data.replace(b"\r\n", b""))
 
-    def test_unknown_report_is_a_404(self):
+    def test_unknown_report_is_a_404_and_posting_is_refused(self):
         response = self.client.get(reverse("grants:report-csv", args=["nothing"]))
         self.assertEqual(response.status_code, 404)
+        response = self.client.post(reverse("grants:report-csv", args=["agreements"]))
+        self.assertEqual(response.status_code, 405)
 
 
 class QueryCountTests(TestCase):
