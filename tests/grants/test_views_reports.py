@@ -7,8 +7,9 @@ import django_filters
 import django_tables2 as tables
 from django_filters.views import FilterView
 
-from django.test import TestCase, override_settings
-from django.urls import path
+from django.template.loader import render_to_string
+from django.test import RequestFactory, TestCase, override_settings
+from django.urls import path, reverse
 
 from grants.models import Agreement, PublicationState
 from grants.views_reports import CSVExportMixin
@@ -71,3 +72,15 @@ class CSVExportMixinTests(TestCase):
         self.assertEqual(
             self.codes({"format": "csv", "sort": "-code"})[:3], ["B-4", "B-3", "B-2"]
         )
+
+
+class CSVDownloadLinkTests(TestCase):
+    def test_link_keeps_filters_and_sorting_and_drops_the_page(self):
+        request = RequestFactory().get(
+            "/agreements/", {"currency": "USD", "sort": "-code", "page": "3"}
+        )
+        html = render_to_string(
+            "grants/includes/csv_download_link.html", request=request
+        )
+        self.assertIn('href="?currency=USD&amp;sort=-code&amp;format=csv"', html)
+        self.assertIn(f'href="{reverse("grants:reports")}"', html)
