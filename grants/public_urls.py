@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_reports
 
 app_name = "grants"
 
@@ -13,4 +13,6 @@ urlpatterns = [
         views.AgreementDetailView.as_view(),
         name="agreement-detail",
     ),
+    path("reports/", views_reports.report_catalogue, name="reports"),
+    path("reports/<slug:name>.csv", views_reports.report_csv, name="report-csv"),
 ]

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from grants.admin import export_selected_csv_action
+
 from .models import Indicator, Result
+from .reports import RESULTS
 
 
 class ResultInline(admin.TabularInline):
@@ -67,6 +70,7 @@ class ResultAdmin(admin.ModelAdmin):
         "comment",
     ]
     date_hierarchy = "period_start"
+    actions = [export_selected_csv_action(RESULTS)]
     autocomplete_fields = ["indicator", "agreement", "source"]
     readonly_fields = [
         "entered_by",

@@ -1,0 +1,288 @@
+"""Streaming CSV for reports: one column definition, two writers with identical bytes.
+
+A report declares its columns once (header, ORM path or expression, kind, description).
+Every column becomes an annotation of the caller's queryset, so the page's filters,
+search and ordering apply unchanged, and text cells are neutralized in SQL against
+formula injection. The SQL is then streamed either by PostgreSQL's own
+``COPY (SELECT ...) TO STDOUT WITH (FORMAT csv)`` through psycopg 3, or by Python's csv
+writer over ``values_list().iterator()`` (SQLite, and any other database). Both give
+the same bytes: UTF-8 with a byte-order mark, a header row, ``\\r\\n`` line ends, ISO
+dates, plain decimals.
+"""
+
+import codecs
+import csv
+import enum
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.db import connections, models, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Concat, Left, NullIf
+from django.db.models.lookups import In
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.functional import Promise
+
+# OWASP "CSV injection": spreadsheet programs treat a cell starting with one of these as a
+# formula (tab, CR and LF because some programs strip them before looking).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+NEUTRALIZING_PREFIX = "'"
+
+LINE_END = "\r\n"
+BOM = codecs.BOM_UTF8
+CHUNK_ROWS = 2000
+
+
+class Kind(enum.Enum):
+    """How a column is written. Only text is neutralized; numbers and dates never are."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+
+
+ColumnSource = str | models.Expression | Callable[[bool], models.Expression]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its snake_case header, where the value comes from (an ORM path,
+    an expression, or a function of `public_only` returning one), its kind and the
+    sentence the data dictionary shows."""
+
+    name: str
+    source: ColumnSource
+    kind: Kind
+    description: str | Promise
+    choices: type[models.TextChoices] | None = None
+
+    def expression(self, *, public_only: bool) -> models.Expression:
+        source = self.source
+        if isinstance(source, str):
+            source = F(source)
+        elif callable(source) and not hasattr(source, "resolve_expression"):
+            source = source(public_only)
+        if self.kind is Kind.TEXT:
+            return neutralized(source)
+        if self.kind is Kind.DECIMAL:
+            return DecimalText(source)
+        return source
+
+
+def neutralized(expression) -> models.Expression:
+    """The text of `expression`, prefixed with ' when it starts with a formula trigger;
+    NULL when empty (an empty cell either way, written the same by both writers)."""
+    return NullIf(
+        Case(
+            When(
+                In(Left(expression, 1), list(FORMULA_TRIGGERS)),
+                then=Concat(Value(NEUTRALIZING_PREFIX), expression),
+            ),
+            default=expression,
+            output_field=models.TextField(),
+        ),
+        Value(""),
+        output_field=models.TextField(),
+    )
+
+
+class DecimalText(models.Func):
+    """A decimal with exactly two places and a point, never in scientific notation:
+    `92500000.00`, `-1000000.00`. PostgreSQL prints numeric(40, 2) that way itself;
+    SQLite, which keeps decimals as integers or floats, formats them with printf."""
+
+    output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.get_source_expressions()[0])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"CAST({sql} AS numeric(40, 2))", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # "%%" is how a literal "%" is written in SQL that also takes parameters.
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return (
+            f"CASE WHEN {sql} IS NULL THEN NULL ELSE printf('%%.2f', {sql}) END",
+            (*params, *params),
+        )
+
+
+def boolean_text(path: str) -> models.Expression:
+    """`true`, `false` or empty: the same text from every database."""
+    return Case(
+        When(**{path: True}, then=Value("true")),
+        When(**{path: False}, then=Value("false")),
+        default=None,
+        output_field=models.TextField(),
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """A downloadable report: what it is, its columns, and how its rows are found.
+
+    `annotate` adds the annotations the columns refer to (running totals, for example)
+    when the caller's queryset does not have them yet. `staff_columns` are added to
+    the admin's "export selected" action, which includes drafts and marks them.
+    """
+
+    name: str
+    title: str | Promise
+    description: str | Promise
+    model: type[models.Model]
+    columns: tuple[Column, ...]
+    staff_columns: tuple[Column, ...] = ()
+    annotate: Callable[[models.QuerySet, bool], models.QuerySet] | None = None
+    ordering: tuple[str, ...] = ()
+
+    def public_queryset(self) -> models.QuerySet:
+        queryset = self.model.objects.public()
+        return queryset.order_by(*self.ordering) if self.ordering else queryset
+
+    def columns_for(self, *, public_only: bool) -> tuple[Column, ...]:
+        return self.columns if public_only else self.columns + self.staff_columns
+
+    def header(self, *, public_only: bool = True) -> list[str]:
+        return [column.name for column in self.columns_for(public_only=public_only)]
+
+    def filename(self, qualifier: str = "") -> str:
+        name = f"{self.name}-{qualifier}" if qualifier else self.name
+        return f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
+
+    def rows_queryset(self, queryset, *, public_only: bool = True):
+        """`queryset` as a values_list of exactly the report's cells, in order."""
+        if self.annotate is not None:
+            queryset = self.annotate(queryset, public_only)
+        columns = self.columns_for(public_only=public_only)
+        aliases = {
+            f"csv_{index}": column.expression(public_only=public_only)
+            for index, column in enumerate(columns)
+        }
+        return queryset.annotate(**aliases).values_list(*aliases)
+
+
+def has_annotation(queryset, name: str) -> bool:
+    return name in queryset.query.annotations
+
+
+def header_bytes(report: Report, *, public_only: bool) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=LINE_END).writerow(
+        report.header(public_only=public_only)
+    )
+    return buffer.getvalue().encode()
+
+
+def stream_csv(
+    report: Report,
+    queryset,
+    *,
+    public_only: bool = True,
+    method: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[bytes]:
+    """Yield the CSV file in chunks: BOM and header first, then the rows as they are read.
+
+    `method` is "copy" (PostgreSQL only) or "python"; by default COPY where the
+    database is PostgreSQL.
+    """
+    rows = report.rows_queryset(queryset, public_only=public_only)
+    vendor = connections[rows.db].vendor
+    if method is None:
+        method = "copy" if vendor == "postgresql" else "python"
+    if method == "copy" and vendor != "postgresql":
+        raise ValueError("COPY export needs PostgreSQL.")
+    yield BOM + header_bytes(report, public_only=public_only)
+    if method == "copy":
+        yield from copy_chunks(rows, chunk_rows=chunk_rows)
+    else:
+        yield from python_chunks(rows, chunk_rows=chunk_rows)
+
+
+def python_chunks(rows, *, chunk_rows: int) -> Iterator[bytes]:
+    """Python's csv writer over a chunked read. None is an empty cell, dates print as
+    ISO, and decimals arrive as text already formatted by the database (DecimalText)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=LINE_END)
+    iterator = rows.iterator(chunk_size=chunk_rows)
+    while batch := list(islice(iterator, chunk_rows)):
+        writer.writerows(batch)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def compiled_sql(rows) -> tuple[str, tuple]:
+    return rows.query.get_compiler(using=rows.db).as_sql()
+
+
+def copy_statement(rows) -> str:
+    """The COPY statement for `rows`, with parameters bound on the client exactly as
+    Django would bind them for the same query."""
+    import psycopg
+
+    connection = connections[rows.db]
+    connection.ensure_connection()
+    sql, params = compiled_sql(rows)
+    select = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
+    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
+
+
+def copy_chunks(rows, *, chunk_rows: int) -> Iterator[bytes]:
+    """PostgreSQL writes the CSV itself. It sends one message per row, ending in
+    "\\n"; each becomes "\\r\\n" (line ends inside quoted text are left alone, as the
+    Python writer leaves them)."""
+    connection = connections[rows.db]
+    statement = copy_statement(rows)
+    with (
+        transaction.atomic(using=rows.db),
+        connection.cursor() as cursor,
+    ):
+        # ISO dates whatever the server's default; LOCAL ends with the transaction.
+        cursor.execute("SET LOCAL datestyle TO 'ISO, YMD'")
+        with cursor.cursor.copy(statement) as copy:
+            yield from _crlf_batches(copy, chunk_rows)
+
+
+def _crlf_batches(messages: Iterable, chunk_rows: int) -> Iterator[bytes]:
+    batch = []
+    append = batch.append
+    for message in messages:
+        append(message[:-1])
+        if len(batch) >= chunk_rows:
+            append(b"")
+            yield b"\r\n".join(batch)
+            batch.clear()
+    if batch:
+        append(b"")
+        yield b"\r\n".join(batch)
+
+
+def csv_response(
+    report: Report,
+    queryset=None,
+    *,
+    public_only: bool = True,
+    filename: str | None = None,
+    method: str | None = None,
+) -> StreamingHttpResponse:
+    """A streamed CSV download of `queryset` (by default the report's public rows).
+
+    List views call it for `?format=csv` with their filtered, ordered queryset, which
+    must be built on `public()`; the admin calls it with `public_only=False`.
+    """
+    if queryset is None:
+        queryset = report.public_queryset()
+    response = StreamingHttpResponse(
+        stream_csv(report, queryset, public_only=public_only, method=method),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = filename or report.filename()
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

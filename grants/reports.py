@@ -1,0 +1,488 @@
+"""CSV reports of agreements, amendments and program areas, and the report registry.
+
+Each report defines its columns once; the catalogue page, the public download, the
+list pages' `?format=csv` and the admin's "export selected" all use that definition.
+Reports of other apps register here too (`indicators/reports.py`), found by
+`autodiscover_modules("reports")`, so `grants` never imports from `indicators`.
+"""
+
+from django.db.models import (
+    Case,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+from .csv_export import Column, Kind, Report, boolean_text, has_annotation
+from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
+    Amendment,
+    ProgramArea,
+    PublicationState,
+)
+
+_REGISTRY: dict[str, Report] = {}
+_discovered = False
+
+
+def register(report: Report) -> Report:
+    _REGISTRY[report.name] = report
+    return report
+
+
+def get_reports() -> list[Report]:
+    """Every registered report, in the order the apps register them."""
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("reports")
+        _discovered = True
+    return list(_REGISTRY.values())
+
+
+def get_report(name: str) -> Report | None:
+    return {report.name: report for report in get_reports()}.get(name)
+
+
+def count_of(queryset) -> Coalesce:
+    """The number of rows of a correlated `queryset` (filtered on an OuterRef)."""
+    counted = (
+        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def is_public_text(model) -> Column:
+    """A staff column: whether the row passes the model's public gate."""
+    return Column(
+        "is_public",
+        lambda public_only: Case(
+            When(pk__in=model.objects.public().values("pk"), then=Value("true")),
+            default=Value("false"),
+            output_field=TextField(),
+        ),
+        Kind.TEXT,
+        _("Staff exports only: true when the public sees this row, false for drafts."),
+    )
+
+
+def publication_column(name="publication", path="publication", whose=None) -> Column:
+    return Column(
+        name,
+        path,
+        Kind.TEXT,
+        whose or _("Staff exports only: the publication state of the row."),
+        choices=PublicationState,
+    )
+
+
+# Agreements ---------------------------------------------------------------------
+
+
+def framework_code(public_only: bool):
+    """A draft framework is not shown to the public, not even by its code."""
+    if not public_only:
+        return F("framework__code")
+    return Case(
+        When(
+            framework__publication=PublicationState.PUBLISHED,
+            then=F("framework__code"),
+        ),
+        default=None,
+        output_field=TextField(),
+    )
+
+
+class ProgramAreaCodes(Func):
+    """The codes of an agreement's program areas in alphabetical order, joined by ";"
+    (codes are slugs, so they never contain one)."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (agreement,) = self.get_source_expressions()
+        agreement_sql, params = compiler.compile(agreement)
+        links = connection.ops.quote_name(
+            Agreement.program_areas.through._meta.db_table
+        )
+        areas = connection.ops.quote_name(ProgramArea._meta.db_table)
+        joined = (
+            f"FROM {links} AS links JOIN {areas} AS areas "
+            f"ON areas.id = links.programarea_id WHERE links.agreement_id = {agreement_sql}"
+        )
+        if connection.vendor == "postgresql":
+            return (
+                f"(SELECT STRING_AGG(areas.code, ';' ORDER BY areas.code) {joined})",
+                params,
+            )
+        # SQLite's group_concat keeps the order of an ordered subquery.
+        return (
+            f"(SELECT group_concat(code, ';') FROM "
+            f"(SELECT areas.code AS code {joined} ORDER BY areas.code))",
+            params,
+        )
+
+
+def annotate_agreements(queryset, public_only: bool):
+    if not has_annotation(queryset, "total"):
+        queryset = queryset.with_total(public_only=public_only)
+    if not has_annotation(queryset, "unreconciled_count"):
+        queryset = queryset.with_reconciliation(public_only=public_only)
+    return queryset
+
+
+AGREEMENTS = register(
+    Report(
+        name="agreements",
+        title=_("Agreements"),
+        description=_(
+            "One row per agreement: parties, dates, currency and the total of its "
+            "amendments."
+        ),
+        model=Agreement,
+        columns=(
+            Column(
+                "code",
+                "code",
+                Kind.TEXT,
+                _("The agreement's number as its documents give it, e.g. 527-0427."),
+            ),
+            Column("title", "title", Kind.TEXT, _("The agreement's title.")),
+            Column(
+                "kind",
+                "kind",
+                Kind.TEXT,
+                _("The kind of agreement, as a code."),
+                choices=AgreementKind,
+            ),
+            Column(
+                "status",
+                "status",
+                Kind.TEXT,
+                _("Where the agreement stands, as a code."),
+                choices=AgreementStatus,
+            ),
+            Column(
+                "framework_code",
+                framework_code,
+                Kind.TEXT,
+                _(
+                    "Code of the framework agreement this one was signed under; empty "
+                    "if none."
+                ),
+            ),
+            Column(
+                "donor",
+                "donor__name",
+                Kind.TEXT,
+                _("Full name of the donor organization."),
+            ),
+            Column(
+                "donor_acronym",
+                "donor__acronym",
+                Kind.TEXT,
+                _("The donor's acronym, e.g. USAID; empty if it has none."),
+            ),
+            Column(
+                "donor_country",
+                "donor__country",
+                Kind.TEXT,
+                _(
+                    "ISO 3166-1 alpha-2 code of the donor's country; empty for "
+                    "international bodies."
+                ),
+            ),
+            Column(
+                "recipient",
+                "recipient__name",
+                Kind.TEXT,
+                _("Full name of the recipient organization."),
+            ),
+            Column(
+                "recipient_acronym",
+                "recipient__acronym",
+                Kind.TEXT,
+                _("The recipient's acronym; empty if it has none."),
+            ),
+            Column(
+                "recipient_country",
+                "recipient__country",
+                Kind.TEXT,
+                _("ISO 3166-1 alpha-2 code of the recipient's country."),
+            ),
+            Column(
+                "signed_on",
+                "signed_on",
+                Kind.DATE,
+                _("Date of signature (YYYY-MM-DD); empty where the source is silent."),
+            ),
+            Column(
+                "start_on",
+                "start_on",
+                Kind.DATE,
+                _("Start date (YYYY-MM-DD); empty where the source is silent."),
+            ),
+            Column(
+                "end_on",
+                "end_on",
+                Kind.DATE,
+                _("End date (YYYY-MM-DD); empty where the source is silent."),
+            ),
+            Column(
+                "currency",
+                "currency",
+                Kind.TEXT,
+                _("ISO 4217 code of every amount of the agreement, e.g. USD."),
+            ),
+            Column(
+                "total",
+                "total",
+                Kind.DECIMAL,
+                _(
+                    "Sum of the agreement's published amendments (obligations less "
+                    "de-obligations), in its currency, with a point and two decimals."
+                ),
+            ),
+            Column(
+                "unreconciled_amendments",
+                "unreconciled_count",
+                Kind.INTEGER,
+                _(
+                    "How many amendments state a cumulative total that differs from "
+                    "the computed running total; 0 when all agree."
+                ),
+            ),
+            Column(
+                "program_area_codes",
+                ProgramAreaCodes(F("pk")),
+                Kind.TEXT,
+                _(
+                    "Codes of the agreement's program areas, alphabetical, separated "
+                    "by semicolons; the program-areas report gives their names."
+                ),
+            ),
+            Column("summary", "summary", Kind.TEXT, _("A short description.")),
+        ),
+        staff_columns=(publication_column(), is_public_text(Agreement)),
+        annotate=annotate_agreements,
+        ordering=("code", "pk"),
+    )
+)
+
+
+# Amendments ---------------------------------------------------------------------
+
+
+def annotate_amendments(queryset, public_only: bool):
+    if not has_annotation(queryset, "running_total"):
+        queryset = queryset.with_running_total(public_only=public_only)
+    return queryset
+
+
+RECONCILIATION = Case(
+    When(reconciled=True, then=Value("reconciled")),
+    When(reconciled=False, then=Value("unreconciled")),
+    default=None,
+    output_field=TextField(),
+)
+
+AMENDMENTS = register(
+    Report(
+        name="amendments",
+        title=_("Amendments"),
+        description=_(
+            "One row per amendment (obligation or de-obligation), with the running "
+            "total after it and its reconciliation with the total the document states."
+        ),
+        model=Amendment,
+        columns=(
+            Column(
+                "agreement_code",
+                "agreement__code",
+                Kind.TEXT,
+                _("Code of the agreement the amendment belongs to."),
+            ),
+            Column(
+                "agreement_title",
+                "agreement__title",
+                Kind.TEXT,
+                _("Title of that agreement."),
+            ),
+            Column(
+                "currency",
+                "agreement__currency",
+                Kind.TEXT,
+                _("ISO 4217 code of the amounts, the agreement's currency."),
+            ),
+            Column(
+                "sequence",
+                "sequence",
+                Kind.INTEGER,
+                _(
+                    "1 for the original obligation, 2 for the first amendment, and so on."
+                ),
+            ),
+            Column("title", "title", Kind.TEXT, _("The amendment's title.")),
+            Column(
+                "signed_on",
+                "signed_on",
+                Kind.DATE,
+                _("Date of signature (YYYY-MM-DD); empty where the source is silent."),
+            ),
+            Column(
+                "period_start",
+                "period_start",
+                Kind.DATE,
+                _("Start of the period the amount is for (YYYY-MM-DD)."),
+            ),
+            Column(
+                "period_end",
+                "period_end",
+                Kind.DATE,
+                _("End of that period (YYYY-MM-DD)."),
+            ),
+            Column(
+                "amount",
+                "amount",
+                Kind.DECIMAL,
+                _(
+                    "Amount the amendment adds; negative for a de-obligation (money "
+                    "taken back)."
+                ),
+            ),
+            Column(
+                "amount_is_derived",
+                boolean_text("amount_is_derived"),
+                Kind.TEXT,
+                _(
+                    "true when the source does not state the amount and it was computed "
+                    "from other figures (the description says how)."
+                ),
+            ),
+            Column(
+                "running_total",
+                "running_total",
+                Kind.DECIMAL,
+                _(
+                    "Computed: the sum of the agreement's published amounts up to and "
+                    "including this amendment."
+                ),
+            ),
+            Column(
+                "stated_cumulative_total",
+                "stated_cumulative_total",
+                Kind.DECIMAL,
+                _(
+                    "The total to date as the document itself states it; empty if it "
+                    "states none."
+                ),
+            ),
+            Column(
+                "reconciliation",
+                RECONCILIATION,
+                Kind.TEXT,
+                _(
+                    "reconciled when the stated total equals the running total, "
+                    "unreconciled when it differs, empty when nothing is stated."
+                ),
+            ),
+            Column("description", "description", Kind.TEXT, _("What it says.")),
+            Column(
+                "source",
+                "source__title",
+                Kind.TEXT,
+                _("Title of the document the amendment was recorded from."),
+            ),
+            Column(
+                "source_url",
+                "source__url",
+                Kind.TEXT,
+                _("Web address of that document, where known."),
+            ),
+        ),
+        staff_columns=(
+            publication_column(),
+            publication_column(
+                "agreement_publication",
+                "agreement__publication",
+                _("Staff exports only: the publication state of the agreement."),
+            ),
+            is_public_text(Amendment),
+        ),
+        annotate=annotate_amendments,
+        ordering=("agreement__code", "sequence", "pk"),
+    )
+)
+
+
+# Program areas ------------------------------------------------------------------
+
+
+def agreements_count(public_only: bool):
+    agreements = Agreement.objects.filter(program_areas=OuterRef("pk"))
+    if public_only:
+        agreements = agreements.public()
+    return count_of(agreements)
+
+
+PROGRAM_AREAS = register(
+    Report(
+        name="program-areas",
+        title=_("Program areas"),
+        description=_(
+            "One row per program area, with its parent area and how many published "
+            "agreements work in it."
+        ),
+        model=ProgramArea,
+        columns=(
+            Column(
+                "code",
+                "code",
+                Kind.TEXT,
+                _("Short identifier of the area, used in web addresses."),
+            ),
+            Column("name", "name", Kind.TEXT, _("Name of the area.")),
+            Column(
+                "parent_code",
+                "parent__code",
+                Kind.TEXT,
+                _("Code of the area it belongs to; empty for a top-level area."),
+            ),
+            Column(
+                "parent",
+                "parent__name",
+                Kind.TEXT,
+                _("Name of that parent area."),
+            ),
+            Column(
+                "dac_sector_code",
+                "dac_sector_code",
+                Kind.TEXT,
+                _("OECD DAC 5-digit purpose code, where assigned."),
+            ),
+            Column(
+                "display_order",
+                "display_order",
+                Kind.INTEGER,
+                _("Lower numbers are listed first."),
+            ),
+            Column(
+                "agreements",
+                agreements_count,
+                Kind.INTEGER,
+                _("Number of published agreements in this area."),
+            ),
+            Column("description", "description", Kind.TEXT, _("What the area covers.")),
+        ),
+        ordering=("display_order", "name", "pk"),
+    )
+)

@@ -1,0 +1,120 @@
+"""Measure the results CSV export against the database's own speed, on the current
+database:
+
+    python manage.py benchmark_csv [--repeat 3]
+
+It reads the same query two ways, in the same run, alternating: "raw" is PostgreSQL's
+COPY of the query read through psycopg with nothing done to the rows (on SQLite: a
+plain cursor fetching the rows in chunks), "export" is the whole download as a visitor
+gets it (the streamed response's bytes). It prints rows per second for both, their
+ratio, and the memory the export allocates at its peak (tracemalloc, measured in a
+separate export, because tracing slows Python down) and the growth of the process's
+maximum resident size.
+"""
+
+import resource
+import sys
+import time
+import tracemalloc
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+
+from grants.csv_export import compiled_sql, copy_statement, csv_response
+from indicators.reports import RESULTS
+
+MIB = 1024 * 1024
+
+
+def max_rss_bytes() -> int:
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return usage if sys.platform == "darwin" else usage * 1024
+
+
+class Command(BaseCommand):
+    help = "Benchmark the results CSV export against a raw read of the same query."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=3)
+        parser.add_argument("--chunk-rows", type=int, default=2000)
+        parser.add_argument(
+            "--method",
+            choices=["copy", "python"],
+            help="Force the export's writer (default: COPY on PostgreSQL, else Python).",
+        )
+
+    def handle(self, *args, repeat, chunk_rows, method, **options):
+        self.method = method
+        queryset = RESULTS.public_queryset()
+        rows = RESULTS.rows_queryset(queryset)
+        count = queryset.count()
+        vendor = connection.vendor
+        raw_name = "raw COPY" if vendor == "postgresql" else "raw cursor read"
+        self.stdout.write(
+            f"{connection.vendor}: {count} public results "
+            f"({queryset.model.objects.count()} in all), best of {repeat} runs"
+        )
+        if count == 0:
+            self.stdout.write("Nothing to export: run generate_demo first.")
+            return
+
+        raw_times, export_times = [], []
+        export_bytes = raw_bytes = 0
+        rss_before = max_rss_bytes()
+        for _ in range(repeat):
+            started = time.perf_counter()
+            raw_bytes = self.raw_read(rows, chunk_rows)
+            raw_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            export_bytes = self.export(queryset)
+            export_times.append(time.perf_counter() - started)
+        rss_growth = max_rss_bytes() - rss_before
+
+        tracemalloc.start()
+        baseline = tracemalloc.get_traced_memory()[0]
+        self.export(queryset)
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+        tracemalloc.stop()
+
+        raw_rate = count / min(raw_times)
+        export_rate = count / min(export_times)
+        ratio = export_rate / raw_rate
+        target = 0.8 if vendor == "postgresql" else 0.5
+        lines = [
+            f"{raw_name:>16}: {min(raw_times):8.2f} s  {raw_rate:12,.0f} rows/s"
+            + (f"  {raw_bytes / MIB:8.1f} MiB" if raw_bytes else ""),
+            f"{'export (' + (self.method or 'default') + ')':>16}: {min(export_times):8.2f} s  {export_rate:12,.0f} rows/s"
+            f"  {export_bytes / MIB:8.1f} MiB",
+            f"{'ratio':>16}: {ratio:.2f} x {raw_name} (target >= {target})",
+            f"{'memory':>16}: peak allocation during one export {peak / MIB:.1f} MiB "
+            "(target <= 50 MiB); "
+            f"max RSS growth over all runs {rss_growth / MIB:.1f} MiB",
+        ]
+        for line in lines:
+            self.stdout.write(line)
+
+    def raw_read(self, rows, chunk_rows) -> int:
+        """The database's own speed for the same query: bytes read (COPY) or 0."""
+        if connection.vendor == "postgresql":
+            total = 0
+            with (
+                connection.cursor() as cursor,
+                cursor.cursor.copy(copy_statement(rows)) as copy,
+            ):
+                for data in copy:
+                    total += len(data)
+            return total
+        sql, params = compiled_sql(rows)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while cursor.fetchmany(chunk_rows):
+                pass
+        return 0
+
+    def export(self, queryset) -> int:
+        response = csv_response(RESULTS, queryset, method=self.method)
+        total = 0
+        for chunk in response.streaming_content:
+            total += len(chunk)
+        response.close()
+        return total
