@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
 class GrantsConfig(AppConfig):
     name = "grants"
     verbose_name = _("Agreements")
+
+    def ready(self):
+        from .search import register_sqlite_fold
+
+        connection_created.connect(
+            register_sqlite_fold, dispatch_uid="grants_register_sqlite_fold"
+        )
