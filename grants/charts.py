@@ -5,11 +5,11 @@ also given as a table of the same numbers."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH = 480
-BAR_AREA = 330
+WIDTH = 420
+BAR_AREA = 270
 ROW_HEIGHT = 46
 BAR_HEIGHT = 16
-LABEL_MAX = 58
+LABEL_MAX = 52
 
 
 @dataclass

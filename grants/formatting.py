@@ -1,6 +1,8 @@
 """Numbers, money and periods written for the reader's language (202.9 / 202,9)."""
 
-from django.template.defaultfilters import floatformat
+from decimal import Decimal
+
+from django.contrib.humanize.templatetags.humanize import intword
 from django.utils.formats import date_format, number_format
 
 NOTHING = "—"
@@ -13,11 +15,23 @@ def money(value):
     return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
 
 
+def money_words(value):
+    """Money in words for the reader's language: 202.9 million / 202,9 millones."""
+    if value is None:
+        return NOTHING
+    if abs(value) < 1_000_000:
+        return money(value)
+    return intword(value)
+
+
 def quantity(value):
     """A measured value without trailing zeros, grouped: 87,000 / 87.000; 97.5 / 97,5."""
     if value is None:
         return NOTHING
-    return floatformat(value, "-2g")
+    value = Decimal(value).normalize()
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    return number_format(value, use_l10n=True, force_grouping=True)
 
 
 def period(start, end):

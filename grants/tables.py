@@ -59,7 +59,11 @@ class AgreementTable(SiteTable):
     code = tables.Column(
         verbose_name=_("Code"), linkify=True, order_by=sortable("code")
     )
-    title = tables.Column(verbose_name=_("Title"), order_by=sortable("title"))
+    title = tables.Column(
+        verbose_name=_("Title"),
+        attrs={"td": {"class": "wide"}},
+        order_by=sortable("title"),
+    )
     kind = tables.Column(verbose_name=_("Kind"), order_by=sortable("kind"))
     status = tables.Column(verbose_name=_("Status"), order_by=sortable("status"))
     donor = tables.Column(verbose_name=_("Donor"), order_by=sortable("donor__name"))
@@ -116,12 +120,18 @@ class AmendmentTable(SiteTable):
         linkify=True,
         order_by=sortable("agreement__code", "sequence"),
     )
-    title = tables.Column(verbose_name=_("Title"), order_by=sortable("title"))
+    title = tables.Column(
+        verbose_name=_("Title"),
+        attrs={"td": {"class": "wide"}},
+        order_by=sortable("title"),
+    )
     signed_on = tables.DateColumn(
         verbose_name=_("Signed"), short=True, order_by=sortable("signed_on")
     )
     period_start = tables.Column(
-        verbose_name=_("Period"), order_by=sortable("period_start", "period_end")
+        verbose_name=_("Period"),
+        attrs={"td": {"class": "period"}},
+        order_by=sortable("period_start", "period_end"),
     )
     currency = tables.Column(
         verbose_name=_("Currency"),

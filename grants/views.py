@@ -2,12 +2,12 @@ from django.apps import apps
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import DetailView, TemplateView
 
 from .charts import Bar, bar_chart
 from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
-from .formatting import money
+from .formatting import money_words
 from .listing import ListPageView, shows_drafts
 from .models import Agreement, Amendment, Participation, ProgramArea, PublicationState
 from .tables import AgreementTable, AmendmentTable, ProgramAreaTable
@@ -51,10 +51,14 @@ def home(request):
         bar_chart(
             [
                 Bar(
-                    label=_("%(area)s (%(count)s agreements)")
+                    label=ngettext(
+                        "%(area)s (%(count)s agreement)",
+                        "%(area)s (%(count)s agreements)",
+                        area.agreement_count,
+                    )
                     % {"area": area.name, "count": area.agreement_count},
                     value=money_by_area.get((area.pk, currency)) or 0,
-                    text=f"{currency} {money(money_by_area.get((area.pk, currency)))}",
+                    text=f"{currency} {money_words(money_by_area.get((area.pk, currency)))}",
                 )
                 for area in areas
             ],
@@ -208,9 +212,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                     label=f"#{amendment.sequence} {amendment.title}",
                     value=amendment.running_total,
                     base=previous if previous > 0 else None,
-                    text=f"{agreement.currency} {money(amendment.running_total)}",
+                    text=f"{agreement.currency} {money_words(amendment.running_total)}",
                     marker=amendment.stated_cumulative_total,
-                    marker_text=money(amendment.stated_cumulative_total),
+                    marker_text=money_words(amendment.stated_cumulative_total),
                     css="" if amendment.is_public else "draft",
                 )
             )

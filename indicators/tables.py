@@ -13,7 +13,10 @@ class IndicatorTable(SiteTable):
     admin_change_url = "admin:indicators_indicator_change"
 
     name = tables.Column(
-        verbose_name=_("Indicator"), linkify=True, order_by=sortable("name")
+        verbose_name=_("Indicator"),
+        linkify=True,
+        attrs={"td": {"class": "wide"}},
+        order_by=sortable("name"),
     )
     code = tables.Column(verbose_name=_("Code"), order_by=sortable("code"))
     program_area = tables.Column(
@@ -64,7 +67,9 @@ class ResultTable(SiteTable):
         order_by=sortable("agreement__code"),
     )
     period_start = tables.Column(
-        verbose_name=_("Period"), order_by=sortable("period_start", "period_end")
+        verbose_name=_("Period"),
+        attrs={"td": {"class": "period"}},
+        order_by=sortable("period_start", "period_end"),
     )
     location = tables.Column(verbose_name=_("Location"), order_by=sortable("location"))
     disaggregation = tables.Column(

@@ -1,5 +1,15 @@
-import os
+import pytest
 
-# Settings refuse to start without a secret key unless DEBUG is on; tests run with DEBUG
-# off, as production does, so they get a key of their own.
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+import tests.environment  # noqa: F401  (also loaded earlier as a plugin)
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Tests run with DEBUG off but without `collectstatic`: name static files plainly
+    instead of through the production manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
