@@ -10,6 +10,7 @@ BAR_AREA = 270
 ROW_HEIGHT = 46
 BAR_HEIGHT = 16
 LABEL_MAX = 52
+CHAR_WIDTH = 7.4  # average width of a character of the value text, in SVG units
 
 
 @dataclass
@@ -52,6 +53,12 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
     for index, bar in enumerate(bars):
         top = index * ROW_HEIGHT
         bar_width = length(bar.value)
+        marker_x = length(bar.marker) if bar.marker is not None else 0.0
+        value_x = max(bar_width, marker_x) + 6
+        value_inside = value_x + len(bar.text) * CHAR_WIDTH > WIDTH
+        if value_inside:
+            # No room after the bar: write the value inside it, from its end.
+            value_x = bar_width - 6
         row = {
             "label": _short(bar.label),
             "full_label": bar.label,
@@ -60,7 +67,8 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
             "label_y": _coord(top + 14),
             "bar_y": _coord(top + 20),
             "bar_w": _coord(max(bar_width, 1.0)),
-            "value_x": _coord(bar_width + 6),
+            "value_x": _coord(value_x),
+            "value_inside": value_inside,
             "value_y": _coord(top + 20 + BAR_HEIGHT - 3),
             "base_w": _coord(length(bar.base)) if bar.base else None,
             "marker_x": None,
@@ -68,7 +76,7 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
         if bar.marker is not None:
             row.update(
                 {
-                    "marker_x": _coord(length(bar.marker)),
+                    "marker_x": _coord(marker_x),
                     "marker_y1": _coord(top + 17),
                     "marker_y2": _coord(top + 20 + BAR_HEIGHT + 3),
                     "marker_text": bar.marker_text,

@@ -105,7 +105,7 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
                 Bar(
                     label=label,
                     value=result.actual_value,
-                    text=f"{quantity(result.actual_value)} {unit}",
+                    text=quantity(result.actual_value),
                     marker=result.target_value,
                     marker_text=quantity(result.target_value),
                     css="" if result.is_public else "draft",
@@ -116,7 +116,10 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
             bars,
             chart_id="results-chart",
             title=_("Results per period: %(indicator)s") % {"indicator": indicator},
-            description=_("Each bar is the actual value reported for the period."),
+            description=_(
+                "Each bar is the actual value reported for the period, in %(unit)s."
+            )
+            % {"unit": unit},
             marker_legend=_("A vertical line marks the target.")
             if has_targets
             else _("No target has been reported for these periods."),
