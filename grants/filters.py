@@ -59,6 +59,14 @@ class SearchFilterSet(django_filters.FilterSet):
         help_text=_("Codes, titles and names; capitals and accents do not matter."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(
+                filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter
+            ):
+                filter_.extra["empty_label"] = _("Any")
+
     def filter_search(self, queryset, name, value):
         return queryset.filter(search_q(self.search_fields, value))
 
