@@ -52,6 +52,7 @@ class ResultTable(SiteTable):
     indicator = tables.Column(
         verbose_name=_("Indicator"),
         linkify=True,
+        attrs={"td": {"class": "wide"}},
         order_by=sortable("indicator__name", "period_start"),
     )
     program_area = tables.Column(
