@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint format clean loadtest two-servers
+.PHONY: run test install install-test lint format clean messages loadtest two-servers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ lint: install-test
 format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Refresh the Spanish catalogue from the code and compile it (needs GNU gettext).
+# Commit both locale/es/LC_MESSAGES/django.po and django.mo.
+messages: install
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l es --no-location --ignore=.venv --ignore=staticfiles --ignore=tests
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info

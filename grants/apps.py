@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,5 +9,9 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from .cache import connect_invalidation
+        from .search import register_sqlite_fold
 
+        connection_created.connect(
+            register_sqlite_fold, dispatch_uid="grants_register_sqlite_fold"
+        )
         connect_invalidation()

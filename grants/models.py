@@ -256,6 +256,9 @@ class ProgramArea(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("grants:programarea-detail", kwargs={"code": self.code})
+
     def clean(self):
         super().clean()
         ancestor, seen = self.parent, set()
@@ -751,6 +754,12 @@ class Amendment(models.Model):
 
     def get_absolute_url(self):
         return self.agreement.get_absolute_url() + f"#amendment-{self.sequence}"
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.publication == PublicationState.PUBLISHED and self.agreement.is_public
+        )
 
     def clean(self):
         super().clean()

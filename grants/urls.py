@@ -7,5 +7,6 @@ urlpatterns = [
     # from indicators).
     path("", include("indicators.iati.urls")),
     path("admin/", admin.site.urls),
+    path("", include("indicators.urls")),
     path("", include("grants.public_urls")),
 ]

@@ -1,34 +1,151 @@
+from django.apps import apps
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
-from .models import Agreement, Amendment, Participation
+from .charts import Bar, bar_chart
+from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
+from .formatting import money_words
+from .listing import ListPageView, shows_drafts
+from .models import Agreement, Amendment, Participation, ProgramArea, PublicationState
+from .tables import AgreementTable, AmendmentTable, ProgramAreaTable
+
+LATEST_RESULTS = 8
+
+
+def result_model():
+    """Results live in the indicators app, which grants never imports: the overview and
+    the program-area page reach them by name, as the reverse relations do."""
+    return apps.get_model("indicators", "Result")
 
 
 def home(request):
-    """The overview: public totals by currency and the published agreements."""
-    agreements = (
-        Agreement.objects.public()
-        .with_total(public_only=True)
-        .select_related("donor", "recipient")
-        .order_by("code", "pk")
+    """The overview: public totals by currency, agreements and money per program area,
+    the latest results, and a way into every list. Always the public view."""
+    totals = list(Amendment.objects.public().totals_by_currency())
+    published = Q(agreements__publication=PublicationState.PUBLISHED)
+    areas = list(
+        ProgramArea.objects.public().annotate(
+            agreement_count=Count("agreements", filter=published, distinct=True)
+        )
+    )
+    # An amendment joins each area of its agreement once, so within an area no
+    # agreement is summed twice; across areas the sums overlap and are not added.
+    money_rows = (
+        Amendment.objects.public()
+        .filter(agreement__program_areas__isnull=False)
+        .values(area=F("agreement__program_areas"), currency=F("agreement__currency"))
+        .annotate(total=Sum("amount"))
+        .order_by("currency", "area")
+    )
+    money_by_area = {(row["area"], row["currency"]): row["total"] for row in money_rows}
+    currencies = [row["currency"] for row in totals]
+    for area in areas:
+        area.totals = [
+            (currency, money_by_area.get((area.pk, currency)))
+            for currency in currencies
+        ]
+    charts = [
+        bar_chart(
+            [
+                Bar(
+                    label=ngettext(
+                        "%(area)s (%(count)s agreement)",
+                        "%(area)s (%(count)s agreements)",
+                        area.agreement_count,
+                    )
+                    % {"area": area.name, "count": area.agreement_count},
+                    value=money_by_area.get((area.pk, currency)) or 0,
+                    text=f"{currency} {money_words(money_by_area.get((area.pk, currency)))}",
+                )
+                for area in areas
+            ],
+            chart_id=f"areas-chart-{currency}",
+            title=_("Money per program area, %(currency)s") % {"currency": currency},
+            description=_(
+                "Sum of the published amendments of the agreements in each area. An "
+                "agreement in several areas counts in each, so the areas do not add up "
+                "to the total."
+            ),
+        )
+        for currency in currencies
+    ]
+    latest_results = (
+        result_model()
+        .objects.public()
+        .select_related("indicator", "agreement")
+        .order_by("-period_end", "-pk")[:LATEST_RESULTS]
     )
     return render(
         request,
         "grants/home.html",
         {
-            "agreements": agreements,
-            "totals": Amendment.objects.public().totals_by_currency(),
+            "totals": totals,
+            "areas": areas,
+            "currencies": currencies,
+            "charts": charts,
+            "latest_results": latest_results,
+            "agreement_count": sum(row["agreements"] for row in totals),
         },
     )
 
 
-class AgreementDetailView(DetailView):
-    """An agreement's public record; a draft agreement answers 404."""
+class AgreementListView(ListPageView):
+    csv_report_name = "agreements"
+    filterset_class = AgreementFilter
+    table_class = AgreementTable
+    page_title = gettext_lazy("Agreements")
+    intro = gettext_lazy(
+        "Every published agreement. The total is the sum of its published amendments "
+        "(commitments, not disbursements), in the agreement's own currency."
+    )
+
+
+class AmendmentListView(ListPageView):
+    csv_report_name = "amendments"
+    filterset_class = AmendmentFilter
+    table_class = AmendmentTable
+    page_title = gettext_lazy("Amendments")
+    intro = gettext_lazy(
+        "Every published amendment. The running total adds the agreement's published "
+        "amendments up to this one; where the document states a total, the two are "
+        "compared."
+    )
+
+
+class ProgramAreaListView(ListPageView):
+    csv_report_name = "program-areas"
+    filterset_class = ProgramAreaFilter
+    table_class = ProgramAreaTable
+    page_title = gettext_lazy("Program areas")
+    intro = gettext_lazy(
+        "The areas agreements fund. An agreement can fund several areas, so it is "
+        "counted in each."
+    )
+
+
+class StaffAwareDetailMixin:
+    """Anonymous visitors see only public records (a draft answers 404); staff see
+    drafts too, marked, unless they asked for the public view."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["include_drafts"] = self.include_drafts
+        return context
+
+    @property
+    def include_drafts(self):
+        return shows_drafts(self.request)
+
+
+class AgreementDetailView(StaffAwareDetailMixin, DetailView):
+    """An agreement's record; a draft agreement answers 404 to the public."""
 
     slug_field = "code"
     slug_url_kwarg = "code"
@@ -36,43 +153,50 @@ class AgreementDetailView(DetailView):
     template_name = "grants/agreement_detail.html"
 
     def get_queryset(self):
-        return (
-            Agreement.objects.public()
-            .select_related("donor", "recipient", "framework")
-            .prefetch_related(
-                Prefetch(
-                    "participations",
-                    queryset=Participation.objects.select_related("organization"),
-                ),
-                "program_areas",
-                "source_documents",
-                Prefetch(
-                    "agreements_under",
-                    queryset=Agreement.objects.public().order_by("code"),
-                    to_attr="public_agreements_under",
-                ),
-            )
+        agreements = Agreement.objects.all()
+        under = Agreement.objects.all()
+        if not self.include_drafts:
+            agreements = agreements.public()
+            under = under.public()
+        return agreements.select_related(
+            "donor", "recipient", "framework"
+        ).prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.select_related("organization"),
+            ),
+            "program_areas",
+            "source_documents",
+            Prefetch(
+                "agreements_under",
+                queryset=under.order_by("code", "pk"),
+                to_attr="visible_agreements_under",
+            ),
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         agreement = self.object
-        timeline = list(agreement.amendment_timeline(public_only=True))
-        results = (
-            agreement.results.public()
-            .select_related("indicator", "source")
-            .order_by("indicator__code", "period_start", "pk")
-        )
+        public_only = not self.include_drafts
+        timeline = list(agreement.amendment_timeline(public_only=public_only))
+        results = agreement.results.all() if not public_only else None
+        if public_only:
+            results = agreement.results.public()
+        results = results.select_related(
+            "indicator", "indicator__program_area", "agreement", "source"
+        ).order_by("indicator__code", "period_start", "pk")
         framework = agreement.framework
+        show_framework = framework is not None and (
+            framework.is_public or not public_only
+        )
         context.update(
             {
                 "amendments": timeline,
                 "total": timeline[-1].running_total if timeline else None,
                 "unreconciled": [a for a in timeline if a.reconciled is False],
                 "results": results,
-                "public_framework": framework
-                if framework and framework.is_public
-                else None,
+                "visible_framework": framework if show_framework else None,
+                "chart": self.running_total_chart(agreement, timeline),
                 "sources": sorted(
                     {
                         *agreement.source_documents.all(),
@@ -80,6 +204,68 @@ class AgreementDetailView(DetailView):
                     },
                     key=lambda doc: (doc.title, doc.pk),
                 ),
+            }
+        )
+        return context
+
+    def running_total_chart(self, agreement, timeline):
+        if not timeline:
+            return None
+        bars = []
+        for amendment in timeline:
+            previous = amendment.running_total - amendment.amount
+            bars.append(
+                Bar(
+                    label=f"#{amendment.sequence} {amendment.title}",
+                    value=amendment.running_total,
+                    base=previous if previous > 0 else None,
+                    text=f"{agreement.currency} {money_words(amendment.running_total)}",
+                    marker=amendment.stated_cumulative_total,
+                    marker_text=money_words(amendment.stated_cumulative_total),
+                    css="" if amendment.is_public else "draft",
+                )
+            )
+        return bar_chart(
+            bars,
+            chart_id="running-total-chart",
+            title=_("Running total after each amendment, %(currency)s")
+            % {"currency": agreement.currency},
+            description=_(
+                "Each bar is the total to date after the amendment; its lighter part "
+                "is what earlier amendments had already obligated."
+            ),
+            marker_legend=_("A vertical line marks the total the document states."),
+        )
+
+
+class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
+    slug_field = "code"
+    slug_url_kwarg = "code"
+    context_object_name = "area"
+    template_name = "grants/programarea_detail.html"
+    queryset = ProgramArea.objects.public().select_related("parent")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        area = self.object
+        public_only = not self.include_drafts
+        agreements = area.agreements.all()
+        indicators = area.indicators.all()
+        results = result_model().objects.filter(indicator__program_area=area)
+        if public_only:
+            agreements = agreements.public()
+            indicators = indicators.public()
+            results = results.public()
+        context.update(
+            {
+                "agreements": agreements.with_total(public_only=public_only)
+                .select_related("donor", "recipient")
+                .order_by("code", "pk"),
+                "indicators": indicators.order_by("code", "pk"),
+                "results": results.select_related("indicator", "agreement").order_by(
+                    "-period_end", "indicator__code", "-pk"
+                )[:LATEST_RESULTS],
+                "children": area.children.all(),
             }
         )
         return context

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import (
@@ -166,6 +167,13 @@ class Indicator(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("indicators:indicator-detail", kwargs={"code": self.code})
+
+    @property
+    def is_public(self) -> bool:
+        return self.publication == PublicationState.PUBLISHED
 
     @property
     def aggregation_help(self):
@@ -348,6 +356,15 @@ class Result(models.Model):
     def __str__(self):
         return (
             f"{self.indicator.code} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
+        )
+
+    @property
+    def is_public(self) -> bool:
+        """What `ResultQuerySet.public()` decides, from the loaded indicator and agreement."""
+        return (
+            self.status == ResultStatus.APPROVED
+            and self.indicator.is_public
+            and (self.agreement is None or self.agreement.is_public)
         )
 
     @property

@@ -4,6 +4,8 @@ import datetime
 import itertools
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
+
 from grants.models import (
     Agreement,
     Amendment,
@@ -97,3 +99,9 @@ def make_result(**overrides):
     if "indicator" not in values:
         values["indicator"] = make_indicator()
     return Result.objects.create(**values)
+
+
+def make_staff_user(**overrides):
+    values = {"username": f"staff{_n()}", "is_staff": True}
+    values.update(overrides)
+    return get_user_model().objects.create_user(password="not-used-here", **values)

@@ -1,0 +1,272 @@
+"""FilterSets of the public lists. Each one's `base_queryset(include_drafts=...)` is the
+list before filtering and its `.qs` the whole filtered set: the page and the CSV export
+share both."""
+
+import datetime
+
+import django_filters
+
+from django import forms
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from .listing import shows_drafts
+from .models import (
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
+    Amendment,
+    Organization,
+    ProgramArea,
+    PublicationState,
+)
+from .money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from .search import search_q
+
+MIN_YEAR, MAX_YEAR = 1900, 2100
+SEARCH_MAX_LENGTH = 200
+
+
+def year_span(year):
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", MIN_YEAR)
+        kwargs.setdefault("max_value", MAX_YEAR)
+        super().__init__(*args, **kwargs)
+
+
+class MoneyFilter(django_filters.NumberFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with the free-text `q` over `search_fields`."""
+
+    search_fields: tuple[str, ...] = ()
+
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text=_("Codes, titles and names; capitals and accents do not matter."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(
+                filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter
+            ):
+                filter_.extra["empty_label"] = _("Any")
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_q(self.search_fields, value))
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        raise NotImplementedError
+
+
+def agreement_choices(request):
+    agreements = Agreement.objects.all()
+    if not shows_drafts(request):
+        agreements = agreements.public()
+    return agreements.only("code", "title").order_by("code", "pk")
+
+
+def party_choices(relation):
+    def choices(request):
+        agreements = Agreement.objects.all()
+        if not shows_drafts(request):
+            agreements = agreements.public()
+        return Organization.objects.filter(pk__in=agreements.values(relation)).order_by(
+            "name", "pk"
+        )
+
+    return choices
+
+
+class AgreementFilter(SearchFilterSet):
+    search_fields = (
+        "code",
+        "title",
+        "donor__name",
+        "donor__acronym",
+        "recipient__name",
+        "recipient__acronym",
+    )
+
+    donor = django_filters.ModelChoiceFilter(
+        label=_("Donor"), queryset=party_choices("donor")
+    )
+    recipient = django_filters.ModelChoiceFilter(
+        label=_("Recipient"), queryset=party_choices("recipient")
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AgreementKind.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=AgreementStatus.choices
+    )
+    program_area = django_filters.ModelChoiceFilter(
+        label=_("Program area"),
+        field_name="program_areas",
+        to_field_name="code",
+        queryset=ProgramArea.objects.public(),
+    )
+    currency = django_filters.ChoiceFilter(label=_("Currency"), choices=())
+    active_in = YearFilter(
+        label=_("Active in year"),
+        method="filter_active_in",
+        help_text=_(
+            "Agreements whose dates cover this year or, where the dates are not "
+            "known, one of whose amendments' periods does."
+        ),
+    )
+    amount_min = MoneyFilter(
+        label=_("Total at least"), field_name="total", lookup_expr="gte"
+    )
+    amount_max = MoneyFilter(
+        label=_("Total at most"), field_name="total", lookup_expr="lte"
+    )
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        agreements = Agreement.objects.all()
+        if not shows_drafts(self.request):
+            agreements = agreements.public()
+        self.filters["currency"].extra["choices"] = lambda: [
+            (code, code)
+            for code in agreements.order_by("currency")
+            .values_list("currency", flat=True)
+            .distinct()
+        ]
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        agreements = Agreement.objects.all()
+        if not include_drafts:
+            agreements = agreements.public()
+        return (
+            agreements.with_total(public_only=not include_drafts)
+            .with_reconciliation(public_only=not include_drafts)
+            .select_related("donor", "recipient")
+            .order_by("code", "pk")
+        )
+
+    def filter_active_in(self, queryset, name, value):
+        start, end = year_span(value)
+        amendments = Amendment.objects.filter(
+            agreement=OuterRef("pk"), period_start__lte=end
+        ).filter(Q(period_end__isnull=True) | Q(period_end__gte=start))
+        if not shows_drafts(self.request):
+            amendments = amendments.public()
+        own_dates = Q(start_on__isnull=False, start_on__lte=end) & (
+            Q(end_on__isnull=True) | Q(end_on__gte=start)
+        )
+        return queryset.filter(
+            own_dates
+            | Q(start_on__isnull=True, end_on__isnull=True) & Exists(amendments)
+        )
+
+
+class ReconciliationChoice:
+    RECONCILED = "yes"
+    DIFFERS = "no"
+    NOTHING_STATED = "none"
+    choices = [
+        (RECONCILED, _("Reconciled: the stated total matches")),
+        (DIFFERS, _("Differs from the computed total")),
+        (NOTHING_STATED, _("No total stated")),
+    ]
+
+
+class AmendmentFilter(SearchFilterSet):
+    search_fields = ("agreement__code", "agreement__title", "title")
+
+    agreement = django_filters.ModelChoiceFilter(
+        label=_("Agreement"), to_field_name="code", queryset=agreement_choices
+    )
+    signed_year = YearFilter(
+        label=_("Signed in year"), field_name="signed_on", lookup_expr="year"
+    )
+    period_year = YearFilter(label=_("Period covers year"), method="filter_period_year")
+    amount_min = MoneyFilter(
+        label=_("Amount at least"), field_name="amount", lookup_expr="gte"
+    )
+    amount_max = MoneyFilter(
+        label=_("Amount at most"), field_name="amount", lookup_expr="lte"
+    )
+    reconciliation = django_filters.ChoiceFilter(
+        label=_("Reconciliation"),
+        choices=ReconciliationChoice.choices,
+        method="filter_reconciliation",
+    )
+
+    class Meta:
+        model = Amendment
+        fields = []
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        amendments = Amendment.objects.all()
+        if not include_drafts:
+            amendments = amendments.public()
+        return (
+            amendments.with_running_total(public_only=not include_drafts)
+            .select_related("agreement")
+            .order_by("agreement__code", "sequence", "pk")
+        )
+
+    def filter_period_year(self, queryset, name, value):
+        start, end = year_span(value)
+        return queryset.filter(period_start__lte=end).filter(
+            Q(period_end__isnull=True) | Q(period_end__gte=start)
+        )
+
+    def filter_reconciliation(self, queryset, name, value):
+        if value == ReconciliationChoice.RECONCILED:
+            return queryset.filter(reconciled=True)
+        if value == ReconciliationChoice.DIFFERS:
+            return queryset.filter(reconciled=False)
+        return queryset.filter(reconciled__isnull=True)
+
+
+class ProgramAreaFilter(SearchFilterSet):
+    search_fields = ("code", "name", "description")
+
+    class Meta:
+        model = ProgramArea
+        fields = []
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        published = PublicationState.PUBLISHED
+        agreement_filter = (
+            Q() if include_drafts else Q(agreements__publication=published)
+        )
+        indicator_filter = (
+            Q() if include_drafts else Q(indicators__publication=published)
+        )
+        return (
+            ProgramArea.objects.public()
+            .annotate(
+                agreement_count=Count(
+                    "agreements", filter=agreement_filter, distinct=True
+                ),
+                indicator_count=Count(
+                    "indicators", filter=indicator_filter, distinct=True
+                ),
+            )
+            .order_by("display_order", "name", "pk")
+        )

@@ -1,0 +1,52 @@
+"""Numbers, money and periods written for the reader's language (202.9 / 202,9)."""
+
+from decimal import Decimal
+
+from django.contrib.humanize.templatetags.humanize import intword
+from django.utils.formats import date_format, number_format
+
+NOTHING = "—"
+
+
+def money(value):
+    """Money with two decimals and grouping: 202,900,000.00 / 202.900.000,00."""
+    if value is None:
+        return NOTHING
+    return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+def money_words(value):
+    """Money in words for the reader's language: 202.9 million / 202,9 millones."""
+    if value is None:
+        return NOTHING
+    if abs(value) < 1_000_000:
+        return money(value)
+    return intword(value)
+
+
+def quantity(value):
+    """A measured value without trailing zeros, grouped: 87,000 / 87.000; 97.5 / 97,5."""
+    if value is None:
+        return NOTHING
+    value = Decimal(value).normalize()
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    return number_format(value, use_l10n=True, force_grouping=True)
+
+
+def period(start, end):
+    """A period as years when it covers whole years ("2018–2022"), else as dates."""
+    if start is None and end is None:
+        return NOTHING
+    if (
+        start is not None
+        and end is not None
+        and (start.month, start.day) == (1, 1)
+        and (end.month, end.day) == (12, 31)
+    ):
+        if start.year == end.year:
+            return str(start.year)
+        return f"{start.year}–{end.year}"
+    first = date_format(start, "DATE_FORMAT") if start else "…"
+    last = date_format(end, "DATE_FORMAT") if end else "…"
+    return f"{first} – {last}"

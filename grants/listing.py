@@ -1,0 +1,128 @@
+"""What every public list page shares: the public gate (or the staff view), a capped page
+size, a primary-key tie-breaker, and the filtered, ordered queryset in one place."""
+
+from django_filters.views import FilterView
+from django_tables2 import RequestConfig, SingleTableMixin
+
+from django.core.paginator import EmptyPage
+from django.http import HttpResponse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+
+from .csv_export import csv_response
+from .reports import get_report
+
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 100
+
+
+def shows_drafts(request):
+    """A signed-in staff member sees drafts, unless they asked (`?view=public`) to see
+    exactly what the public sees."""
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None and user.is_staff and request.GET.get("view") != "public"
+    )
+
+
+def positive_int(value, *, default):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number >= 1 else default
+
+
+class ListPageView(SingleTableMixin, FilterView):
+    """One list page: `filterset_class` (with a `base_queryset(include_drafts=...)`
+    class method) and `table_class`. `get_filtered_queryset()` is the whole filtered,
+    ordered set, which the CSV export reuses."""
+
+    template_name = "list_page.html"
+    csv_report_name = ""
+    table_pagination = {"per_page": DEFAULT_PER_PAGE}
+    max_per_page = MAX_PER_PAGE
+    page_title = ""
+    intro = ""
+
+    @cached_property
+    def include_drafts(self):
+        return shows_drafts(self.request)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv" and self.csv_report_name:
+            return self.csv_download()
+        return super().get(request, *args, **kwargs)
+
+    def csv_download(self):
+        """`?format=csv`: every row the page's filters, search and sort select (all
+        pages), always from the public set, even for signed-in staff (their exports
+        of drafts are the admin's action). Filters that do not validate get a 400
+        naming them, not an empty file that looks like an answer."""
+        self.include_drafts = False
+        filterset = self.get_filterset(self.get_filterset_class())
+        if not filterset.is_valid():
+            problems = "; ".join(
+                f"{field}: {' '.join(errors)}"
+                for field, errors in filterset.errors.items()
+            )
+            return HttpResponse(
+                _("Some filters were not understood, so no file was made: %(problems)s")
+                % {"problems": problems},
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
+        return csv_response(
+            get_report(self.csv_report_name), self.get_filtered_queryset()
+        )
+
+    def get_queryset(self):
+        return self.filterset_class.base_queryset(include_drafts=self.include_drafts)
+
+    def get_table_kwargs(self):
+        if self.include_drafts:
+            return {}
+        return {"exclude": self.get_table_class().staff_only}
+
+    def get_filtered_queryset(self):
+        """The whole filtered set in the table's order (sort parameter included),
+        not only the current page; empty when the filters are invalid."""
+        filterset = self.get_filterset(self.get_filterset_class())
+        queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+        table = self.get_table_class()(data=queryset, **self.get_table_kwargs())
+        RequestConfig(self.request, paginate=False).configure(table)
+        return table.data.data
+
+    def get_per_page(self):
+        default = self.table_pagination["per_page"]
+        per_page = positive_int(self.request.GET.get("per_page"), default=default)
+        return min(per_page, self.max_per_page)
+
+    def get_table(self, **kwargs):
+        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        # Sorting only: the page size from the query string is capped below.
+        RequestConfig(self.request, paginate=False).configure(table)
+        page = positive_int(self.request.GET.get("page"), default=1)
+        self.page_notice = ""
+        try:
+            table.paginate(per_page=self.get_per_page(), page=page)
+        except EmptyPage:
+            last = max(table.paginator.num_pages, 1)
+            table.page = table.paginator.page(last)
+            self.page_notice = _(
+                "There is no page %(asked)s: showing the last page, %(last)s."
+            ) % {"asked": page, "last": last}
+        return table
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "page_title": self.page_title,
+                "intro": self.intro,
+                "page_notice": self.page_notice,
+                "include_drafts": self.include_drafts,
+                "matching_count": context["table"].paginator.count,
+            }
+        )
+        return context

@@ -1,0 +1,91 @@
+"""FilterSets of the indicator and result lists (see grants/filters.py)."""
+
+import django_filters
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grants.filters import SearchFilterSet, YearFilter, agreement_choices, year_span
+from grants.listing import shows_drafts
+from grants.models import ProgramArea
+from grants.search import search_q
+
+from .models import Indicator, Measure, Result, Unit
+
+
+def indicator_choices(request):
+    indicators = Indicator.objects.all()
+    if not shows_drafts(request):
+        indicators = indicators.public()
+    return indicators.only("code", "name").order_by("name", "pk")
+
+
+class IndicatorFilter(SearchFilterSet):
+    search_fields = ("code", "name", "description")
+
+    program_area = django_filters.ModelChoiceFilter(
+        label=_("Program area"),
+        to_field_name="code",
+        queryset=ProgramArea.objects.public(),
+    )
+    unit = django_filters.ChoiceFilter(label=_("Unit"), choices=Unit.choices)
+    measure = django_filters.ChoiceFilter(label=_("Measure"), choices=Measure.choices)
+
+    class Meta:
+        model = Indicator
+        fields = []
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        indicators = Indicator.objects.all()
+        if not include_drafts:
+            indicators = indicators.public()
+        return indicators.select_related("program_area").order_by("code", "pk")
+
+
+class ResultFilter(SearchFilterSet):
+    search_fields = (
+        "indicator__code",
+        "indicator__name",
+        "agreement__code",
+        "agreement__title",
+        "location",
+        "disaggregation",
+    )
+
+    indicator = django_filters.ModelChoiceFilter(
+        label=_("Indicator"), to_field_name="code", queryset=indicator_choices
+    )
+    program_area = django_filters.ModelChoiceFilter(
+        label=_("Program area"),
+        field_name="indicator__program_area",
+        to_field_name="code",
+        queryset=ProgramArea.objects.public(),
+    )
+    agreement = django_filters.ModelChoiceFilter(
+        label=_("Agreement"), to_field_name="code", queryset=agreement_choices
+    )
+    period_year = YearFilter(label=_("Period covers year"), method="filter_period_year")
+    location = django_filters.CharFilter(
+        label=_("Location"), method="filter_location", max_length=100
+    )
+
+    class Meta:
+        model = Result
+        fields = []
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        results = Result.objects.all()
+        if not include_drafts:
+            results = results.public()
+        return results.select_related(
+            "indicator", "indicator__program_area", "agreement"
+        ).order_by("indicator__code", "period_start", "pk")
+
+    def filter_period_year(self, queryset, name, value):
+        start, end = year_span(value)
+        return queryset.filter(Q(period_start__lte=end), Q(period_end__gte=start))
+
+    def filter_location(self, queryset, name, value):
+        return queryset.filter(search_q(["location"], value))

@@ -1,0 +1,133 @@
+import django_tables2 as tables
+
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from grants.formatting import period, quantity
+from grants.tables import NUM, SiteTable, sortable
+
+from .models import Indicator, Result
+
+
+class IndicatorTable(SiteTable):
+    admin_change_url = "admin:indicators_indicator_change"
+
+    name = tables.Column(
+        verbose_name=_("Indicator"),
+        linkify=True,
+        attrs={"td": {"class": "wide"}},
+        order_by=sortable("name"),
+    )
+    code = tables.Column(verbose_name=_("Code"), order_by=sortable("code"))
+    program_area = tables.Column(
+        verbose_name=_("Program area"),
+        linkify=True,
+        order_by=sortable("program_area__display_order", "program_area__name"),
+    )
+    unit = tables.Column(verbose_name=_("Unit"), order_by=sortable("unit"))
+    measure = tables.Column(verbose_name=_("Measure"), order_by=sortable("measure"))
+    aggregation = tables.Column(
+        verbose_name=_("How periods combine"), order_by=sortable("aggregation")
+    )
+
+    class Meta(SiteTable.Meta):
+        model = Indicator
+        fields = ()
+        sequence = (
+            "name",
+            "code",
+            "program_area",
+            "unit",
+            "measure",
+            "aggregation",
+            "publication_state",
+            "edit",
+        )
+
+
+class ResultTable(SiteTable):
+    admin_change_url = "admin:indicators_result_change"
+    staff_only = (*SiteTable.staff_only, "status")
+
+    indicator = tables.Column(
+        verbose_name=_("Indicator"),
+        linkify=True,
+        attrs={"td": {"class": "wide"}},
+        order_by=sortable("indicator__name", "period_start"),
+    )
+    program_area = tables.Column(
+        verbose_name=_("Program area"),
+        accessor="indicator__program_area",
+        linkify=True,
+        order_by=sortable("indicator__program_area__name"),
+    )
+    agreement = tables.Column(
+        verbose_name=_("Agreement"),
+        accessor="agreement__code",
+        linkify=lambda record: record.agreement.get_absolute_url(),
+        order_by=sortable("agreement__code"),
+    )
+    period_start = tables.Column(
+        verbose_name=_("Period"),
+        attrs={"td": {"class": "period"}},
+        order_by=sortable("period_start", "period_end"),
+    )
+    location = tables.Column(verbose_name=_("Location"), order_by=sortable("location"))
+    disaggregation = tables.Column(
+        verbose_name=_("Group"), order_by=sortable("disaggregation")
+    )
+    baseline_value = tables.Column(
+        verbose_name=_("Baseline"), attrs=NUM, order_by=sortable("baseline_value")
+    )
+    target_value = tables.Column(
+        verbose_name=_("Target"), attrs=NUM, order_by=sortable("target_value")
+    )
+    actual_value = tables.Column(
+        verbose_name=_("Actual"), attrs=NUM, order_by=sortable("actual_value")
+    )
+    unit = tables.Column(
+        verbose_name=_("Unit"),
+        accessor="indicator__unit",
+        order_by=sortable("indicator__unit"),
+    )
+    status = tables.Column(
+        verbose_name=_("Workflow status"), order_by=sortable("status")
+    )
+
+    class Meta(SiteTable.Meta):
+        model = Result
+        fields = ()
+        sequence = (
+            "indicator",
+            "program_area",
+            "agreement",
+            "period_start",
+            "location",
+            "disaggregation",
+            "baseline_value",
+            "target_value",
+            "actual_value",
+            "unit",
+            "status",
+            "publication_state",
+            "edit",
+        )
+
+    def render_period_start(self, record):
+        return period(record.period_start, record.period_end)
+
+    def render_unit(self, record):
+        return record.indicator.get_unit_display()
+
+    def render_baseline_value(self, value, record):
+        if record.baseline_year:
+            return format_html(
+                "{} <small>({})</small>", quantity(value), record.baseline_year
+            )
+        return quantity(value)
+
+    def render_target_value(self, value):
+        return quantity(value)
+
+    def render_actual_value(self, value):
+        return quantity(value)
