@@ -1,5 +1,12 @@
-import os
+import pytest
 
-# Settings refuse to start without a secret key unless DEBUG is on; tests run with DEBUG
-# off, as production does, so they get a key of their own.
-os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Serve static URLs unhashed: the manifest exists only after collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
