@@ -16,3 +16,9 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from grants.settings import *  # noqa: E402, F403
+
+# Each test client builds its own middleware; whitenoise would index collected static
+# files every time. Tests look files up on demand instead.
+WHITENOISE_AUTOREFRESH = True
+# Password hashing is deliberately slow; the tests log in and fail logins many times.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -452,3 +452,20 @@ class StaffSessionTests(TestCase):
         cookie = response.cookies[settings.SESSION_COOKIE_NAME]
         self.assertEqual(cookie["max-age"], 9 * 60 * 60)
         self.assertTrue(cookie["httponly"])
+
+
+class RequestSizeTests(TestCase):
+    def test_oversized_form_post_is_refused(self):
+        self.client.raise_request_exception = False
+        with self.assertLogs("django.security.RequestDataTooBig", "ERROR"):
+            response = self.client.post(
+                reverse("admin:login"),
+                {"username": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)},
+            )
+        self.assertEqual(response.status_code, 400)
+
+    def test_form_post_within_the_limit_is_read(self):
+        response = self.client.post(
+            reverse("admin:login"), {"username": "x" * 100_000, "password": "y"}
+        )
+        self.assertEqual(response.status_code, 200)
