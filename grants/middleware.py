@@ -5,13 +5,14 @@ covers every URL in settings.PUBLIC_URL_NAMESPACES.
 """
 
 import logging
+import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
-from django.views.defaults import page_not_found
+from django.views.defaults import page_not_found, server_error
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +81,28 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
             return None
-        logger.error(
-            "Database unavailable for %s %s: %s",
-            request.method,
-            request.path,
-            exception,
-        )
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
+        return database_unavailable(request, exception)
+
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request, exception):
+    logger.error(
+        "Database unavailable for %s %s: %s", request.method, request.path, exception
+    )
+    response = render(request, "503.html", status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error_or_database_unavailable(request):
+    """handler500: a database fault raised outside a view (in a middleware, say)
+    still answers 503; anything else is Django's own 500 page."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exception)
+    return server_error(request)

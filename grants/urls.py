@@ -9,3 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("grants.public_urls")),
 ]
+
+handler500 = "grants.middleware.server_error_or_database_unavailable"

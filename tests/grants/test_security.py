@@ -304,6 +304,18 @@ class DatabaseUnavailableTests(TestCase):
                 )
                 self.assertIn("Content-Security-Policy", response.headers)
 
+    def test_lost_connection_outside_a_view_answers_503_page(self):
+        with (
+            mock.patch(
+                "django.contrib.sessions.middleware.SessionMiddleware.process_request",
+                side_effect=OperationalError("the database system is starting up"),
+            ),
+            self.assertLogs("grants.middleware", "ERROR"),
+        ):
+            response = self.client.get("/")
+        self.assertEqual(response.status_code, 503)
+        self.assertContains(response, "Temporarily unavailable", status_code=503)
+
     def test_other_errors_stay_server_errors(self):
         with (
             mock.patch("grants.views.render", side_effect=RuntimeError("bug")),
