@@ -283,6 +283,7 @@ AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "grants.auth_backends.throttled_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Number of proxies (load balancer, TLS terminator) in front of the app. With one or
 # more, the client address is read from X-Forwarded-For at the position those proxies

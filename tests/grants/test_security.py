@@ -397,6 +397,17 @@ class LoginThrottlingTests(TestCase):
         self.assertEqual(self.login(self.password).status_code, 302)
         self.assertEqual(self.fail(limit - 1), [200] * (limit - 1))
 
+    def test_overlong_and_nul_usernames_are_refused_cleanly(self):
+        for username in ("x" * 100_000, "offi\x00cial"):
+            with self.subTest(length=len(username)):
+                response = self.login("wrong", username=username)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "errornote")
+        # The overlong names are throttled like any other.
+        self.assertEqual(
+            self.fail(settings.AXES_FAILURE_LIMIT, username="y" * 100_000)[-1], 429
+        )
+
     def test_login_without_a_request_still_works(self):
         # The shell and the test client's login() authenticate without a request.
         self.assertIs(
