@@ -29,6 +29,7 @@ class ContentSecurityPolicyInBrowserTests(StaticLiveServerTestCase):
         if sync_playwright is None or not CHROMIUM:
             raise unittest.SkipTest("Playwright or Chromium is not installed")
         # Playwright's sync API runs an event loop; the ORM calls here are not async.
+        cls.async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         super().setUpClass()
         cls.playwright = sync_playwright().start()
@@ -39,6 +40,10 @@ class ContentSecurityPolicyInBrowserTests(StaticLiveServerTestCase):
         cls.browser.close()
         cls.playwright.stop()
         super().tearDownClass()
+        if cls.async_unsafe is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls.async_unsafe
 
     def setUp(self):
         call_command("load_seed", verbosity=0)
