@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint format clean messages loadtest two-servers
+.PHONY: run test install install-test lint format clean messages loadtest two-servers serve faulttest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,18 @@ run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py ensure_local_superuser
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/)"
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production server: DEBUG off, settings from the environment (README, "Deployment").
+# Workers: WEB_CONCURRENCY (gunicorn reads it); logs go to standard output.
+serve: install
+	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_DEBUG=0 $(BIN)/gunicorn grants.wsgi --bind $(HOST):$(PORT) \
+		--access-logfile - --error-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1,::1}"
+
+# Stops and starts the local PostgreSQL under a running gunicorn (needs root and
+# DATABASE_URL=postgres://...): errors only during the outage, then 200s again.
+faulttest: install
+	$(BIN)/python scripts/faulttest.py --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/pytest

@@ -1,12 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .health import healthz
+
 urlpatterns = [
     # IATI XML and the admin import page; before admin/ and the public pages, which
     # would otherwise take these paths (a string include: grants imports nothing
     # from indicators).
     path("", include("indicators.iati.urls")),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("indicators.urls")),
     path("", include("grants.public_urls")),
 ]
+
+handler500 = "grants.middleware.server_error_or_database_unavailable"

@@ -7,6 +7,10 @@ loads settings before any conftest runs.
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+# The test client speaks plain HTTP: production's redirect to HTTPS would answer every
+# request with a 301. Tests that need a secure request pass secure=True; the deploy
+# check runs with the production defaults in tests/grants/test_security.py.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from grants.settings import *  # noqa: E402, F403
 
