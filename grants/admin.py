@@ -1,10 +1,16 @@
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from .admin_import import StaffImportMixin
+from .admin_workflow import (
+    LockedRowsInlineFormSet,
+    PublicationAdminMixin,
+    WorkflowAdmin,
+    WorkflowInlineMixin,
+)
 from .models import (
     Agreement,
     Amendment,
@@ -14,6 +20,8 @@ from .models import (
     SourceDocument,
     check_running_totals,
 )
+from .resources import AmendmentResource
+from .workflow import can_publish, is_published
 
 
 def money(value):
@@ -25,7 +33,7 @@ def money(value):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(WorkflowAdmin):
     list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "acronym", "iati_identifier"]
@@ -39,7 +47,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgramArea)
-class ProgramAreaAdmin(admin.ModelAdmin):
+class ProgramAreaAdmin(WorkflowAdmin):
     list_display = ["name", "code", "parent", "dac_sector_code", "display_order"]
     list_select_related = ["parent"]
     list_editable = ["display_order"]
@@ -54,7 +62,16 @@ class ParticipationInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
-class AmendmentInlineFormSet(forms.BaseInlineFormSet):
+class AmendmentInlineFormSet(LockedRowsInlineFormSet):
+    def is_locked_for(self, instance, user):
+        return is_published(instance) and not can_publish(user, Amendment)
+
+    def needs_reason(self, instance):
+        return is_published(instance)
+
+    def locked_reason(self, instance):
+        return _("it is published; only a reviewer can change or unpublish it.")
+
     def clean(self):
         """The running total must stay at or above zero over the amendments as the whole
         form leaves them (edits, additions and deletions together)."""
@@ -79,7 +96,7 @@ class AmendmentInlineFormSet(forms.BaseInlineFormSet):
         check_running_totals(rows)
 
 
-class AmendmentInline(admin.TabularInline):
+class AmendmentInline(WorkflowInlineMixin, admin.TabularInline):
     model = Amendment
     formset = AmendmentInlineFormSet
     extra = 0
@@ -96,6 +113,7 @@ class AmendmentInline(admin.TabularInline):
         "reconciled_display",
         "source",
         "publication",
+        "version",
     ]
     readonly_fields = ["running_total_display", "reconciled_display"]
     autocomplete_fields = ["source"]
@@ -103,6 +121,12 @@ class AmendmentInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_running_total(public_only=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj)]
+        if not can_publish(request.user, Amendment):
+            readonly.append("publication")
+        return readonly
 
     @admin.display(description=_("running total"))
     def running_total_display(self, obj):
@@ -114,7 +138,7 @@ class AmendmentInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
     list_display = [
         "code",
         "title",
@@ -125,6 +149,7 @@ class AgreementAdmin(admin.ModelAdmin):
         "reconciled_display",
         "status",
         "publication",
+        "published_at",
     ]
     list_display_links = ["code", "title"]
     list_select_related = ["donor", "recipient"]
@@ -167,6 +192,7 @@ class AgreementAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [ParticipationInline, AmendmentInline]
+    actions = ["publish_selected", "unpublish_selected"]
 
     def get_queryset(self, request):
         return (
@@ -188,7 +214,7 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(admin.ModelAdmin):
+class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
     list_display = [
         "agreement",
         "sequence",
@@ -198,6 +224,7 @@ class AmendmentAdmin(admin.ModelAdmin):
         "stated_total_display",
         "reconciled",
         "publication",
+        "published_at",
     ]
     list_display_links = ["agreement", "sequence", "title"]
     list_select_related = ["agreement"]
@@ -205,6 +232,8 @@ class AmendmentAdmin(admin.ModelAdmin):
     search_fields = ["agreement__code", "agreement__title", "title", "description"]
     autocomplete_fields = ["agreement", "source"]
     readonly_fields = ["running_total_display", "created_at", "updated_at"]
+    actions = ["publish_selected", "unpublish_selected"]
+    resource_classes = [AmendmentResource]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_running_total(public_only=False)

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .money import MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_MAX_DIGITS, running_totals
+from .versioning import VersionedModel
 
 CURRENCY_RE = r"^[A-Z]{3}\Z"
 CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
@@ -78,7 +80,7 @@ class OrganizationQuerySet(models.QuerySet):
         return self.all()
 
 
-class Organization(models.Model):
+class Organization(VersionedModel):
     name = models.CharField(
         _("name"),
         max_length=255,
@@ -113,6 +115,7 @@ class Organization(models.Model):
     )
 
     objects = OrganizationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organization")
@@ -202,7 +205,7 @@ class ProgramAreaQuerySet(models.QuerySet):
         return self.all()
 
 
-class ProgramArea(models.Model):
+class ProgramArea(VersionedModel):
     code = models.SlugField(
         _("code"),
         max_length=80,
@@ -235,6 +238,7 @@ class ProgramArea(models.Model):
     )
 
     objects = ProgramAreaQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("program area")
@@ -322,7 +326,7 @@ def money_field():
     )
 
 
-class Agreement(models.Model):
+class Agreement(VersionedModel):
     code = models.CharField(
         _("code"),
         max_length=60,
@@ -406,11 +410,15 @@ class Agreement(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AgreementQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
         ordering = ["code", "pk"]
+        permissions = [
+            ("publish_agreement", _("Can publish and unpublish agreements")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=choices_condition("kind", AgreementKind),
@@ -604,7 +612,7 @@ class AmendmentQuerySet(models.QuerySet):
         )
 
 
-class Amendment(models.Model):
+class Amendment(VersionedModel):
     agreement = models.ForeignKey(
         Agreement,
         verbose_name=_("agreement"),
@@ -673,11 +681,15 @@ class Amendment(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AmendmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("amendment")
         verbose_name_plural = _("amendments")
         ordering = ["agreement", "sequence", "pk"]
+        permissions = [
+            ("publish_amendment", _("Can publish and unpublish amendments")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "sequence"],

@@ -1,0 +1,25 @@
+"""Settings for the test suite: production settings plus a throwaway secret key.
+
+Tests run with DEBUG off, as production does; the key is set here because pytest-django
+loads settings before any conftest runs.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+
+from grants.settings import *  # noqa: E402, F403
+
+# Hashing passwords slowly is a production virtue and a test suite's cost.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The manifest exists only after collectstatic, which a test run does not do.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+
+# Tests roll back instead of committing, so the version bump never runs: the page cache
+# is off here and switched on by the tests of the cache itself.
+PUBLIC_PAGE_CACHE_SECONDS = 0
