@@ -14,7 +14,7 @@ def _value(bound_field):
 
 
 def _form_data(form, data):
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = _value(form[name])
         if value is not None:
             data[form.add_prefix(name)] = value

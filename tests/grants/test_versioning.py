@@ -85,9 +85,7 @@ class AdminStaleEditTests(TestCase):
         other.save()
         response = self.client.post(
             self.url,
-            admin_post_data(
-                page, title="Mine", **{"amendments-0-amount": "150.00"}
-            ),
+            admin_post_data(page, title="Mine", **{"amendments-0-amount": "150.00"}),
         )
         self.assertContains(response, STALE)
         self.agreement.refresh_from_db()
@@ -98,9 +96,7 @@ class AdminStaleEditTests(TestCase):
 
     def test_race_after_validation_is_refused_by_save_and_rolled_back(self):
         page = self.client.get(self.url)
-        data = admin_post_data(
-            page, title="Mine", **{"amendments-0-amount": "150.00"}
-        )
+        data = admin_post_data(page, title="Mine", **{"amendments-0-amount": "150.00"})
 
         def someone_else_saves(form):
             # Passes validation, then another person saves the amendment before ours.
