@@ -6,13 +6,42 @@ import json
 import tablib
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ConfirmImportForm
+from import_export.forms import ConfirmImportForm, ImportForm
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+
+
+class FormatFromNameImportForm(ImportForm):
+    """The format follows the file name (.csv, .xlsx) whenever it says one."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.formats = formats
+        self.fields["format"].required = False
+        self.fields["format"].help_text = _(
+            "Found from the file name (.csv or .xlsx); choose only for other names."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        if upload is None:
+            return cleaned
+        extension = upload.name.rsplit(".", 1)[-1].lower()
+        for index, file_format in enumerate(self.formats):
+            if file_format().get_extension() == extension:
+                cleaned["format"] = str(index)
+                break
+        else:
+            if not cleaned.get("format"):
+                self.add_error(
+                    "format", _("Choose the format: the file name does not say it.")
+                )
+        return cleaned
 
 
 class VersionedConfirmImportForm(ConfirmImportForm):
@@ -31,6 +60,7 @@ class VersionedConfirmImportForm(ConfirmImportForm):
 class StaffImportMixin(ImportMixin):
     formats = [CSV, XLSX]
     from_encoding = "utf-8-sig"  # a byte-order mark from Excel is read, not imported
+    import_form_class = FormatFromNameImportForm
     confirm_form_class = VersionedConfirmImportForm
     import_template_name = "admin/workflow/import.html"
 

@@ -165,7 +165,8 @@ class WorkflowAdminMixin:
     and the history page (django-simple-history, with a field diff)."""
 
     form = VersionedAdminForm
-    history_list_display = ["history_change_reason"]
+    # Bookkeeping columns that change at every save and say nothing to a reader.
+    history_diff_excluded = ["version", "updated_at"]
 
     def record_needs_reason(self, obj) -> bool:
         """Whether changing this record requires a reason (published or approved)."""
@@ -183,6 +184,8 @@ class WorkflowAdminMixin:
                 f for f in options["fields"] if f not in {"version", REASON_FIELD}
             ]
             fieldsets.append((name, {**options, "fields": fields}))
+        if obj is not None and not self.has_change_permission(request, obj):
+            return fieldsets  # a read-only view: nothing to explain, nothing to check
         fieldsets.append(
             (
                 gettext_lazy("Why (kept in the history)"),
@@ -194,6 +197,21 @@ class WorkflowAdminMixin:
     def save_model(self, request, obj, form, change):
         obj._change_reason = (form.cleaned_data.get(REASON_FIELD) or "").strip() or None
         super().save_model(request, obj, form, change)
+
+    def set_history_delta_changes(
+        self, request, historical_records, foreign_keys_are_objs=True
+    ):
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(
+                    current,
+                    excluded_fields=self.history_diff_excluded,
+                    foreign_keys_are_objs=foreign_keys_are_objs,
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def save_formset(self, request, form, formset, change):
         reason = (form.cleaned_data.get(REASON_FIELD) or "").strip() or None

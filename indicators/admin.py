@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -98,18 +101,16 @@ class IndicatorAdmin(PublicationAdminMixin, WorkflowAdmin):
 @admin.register(Result)
 class ResultAdmin(StaffImportMixin, WorkflowAdmin):
     list_display = [
-        "indicator",
-        "agreement",
-        "period_start",
-        "period_end",
-        "actual_value",
-        "unit",
+        "indicator_display",
+        "agreement_code",
+        "period_display",
+        "value_display",
         "status",
         "entered_by",
-        "approved_by",
-        "approved_at",
-        "locked_display",
+        "approved_display",
+        "locked_list_display",
     ]
+    list_display_links = ["indicator_display"]
     list_select_related = ["indicator", "agreement", "entered_by", "approved_by"]
     list_filter = ["status", "indicator__program_area", "indicator__unit"]
     search_fields = [
@@ -136,9 +137,42 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
     ]
     resource_classes = [ResultResource]
 
-    @admin.display(description=_("unit"), ordering="indicator__unit")
-    def unit(self, obj):
-        return obj.indicator.get_unit_display()
+    @admin.display(description=gettext_lazy("agreement"), ordering="agreement__code")
+    def agreement_code(self, obj):
+        return obj.agreement.code if obj.agreement else "—"
+
+    @admin.display(description=gettext_lazy("indicator"), ordering="indicator__name")
+    def indicator_display(self, obj):
+        return Truncator(obj.indicator.name).chars(45)
+
+    @admin.display(description=gettext_lazy("approved"), ordering="approved_at")
+    def approved_display(self, obj):
+        if obj.status != ResultStatus.APPROVED or obj.approved_at is None:
+            return "—"
+        when = timezone.localtime(obj.approved_at).strftime("%Y-%m-%d")
+        return f"{obj.approved_by} · {when}" if obj.approved_by else when
+
+    @admin.display(description=gettext_lazy("period"), ordering="period_start")
+    def period_display(self, obj):
+        return f"{obj.period_start:%Y-%m-%d} – {obj.period_end:%Y-%m-%d}"
+
+    @admin.display(description=gettext_lazy("actual value"), ordering="actual_value")
+    def value_display(self, obj):
+        value = number_format(obj.actual_value, force_grouping=True)
+        return f"{value} {obj.indicator.get_unit_display()}"
+
+    @admin.display(description=gettext_lazy("why locked"))
+    def locked_list_display(self, obj):
+        """The short form for the list; the change page gives the whole sentence."""
+        if obj.status == ResultStatus.APPROVED:
+            return _("Approved: a reviewer must reopen it")
+        if obj.status == ResultStatus.SUBMITTED:
+            return _("Waiting for review")
+        if obj.status == ResultStatus.RETURNED:
+            return Truncator(
+                _("Returned: %(reason)s") % {"reason": obj.return_reason}
+            ).chars(80)
+        return "—"
 
     @admin.display(description=gettext_lazy("why locked"))
     def locked_display(self, obj):

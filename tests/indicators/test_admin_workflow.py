@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from grants.models import PublicationState
 from indicators.models import Result, ResultStatus
@@ -301,11 +302,12 @@ class ResultWorkflowTests(TestCase):
             indicator=self.indicator,
             status=ResultStatus.APPROVED,
             approved_by=self.reviewer,
+            approved_at=timezone.now(),
             entered_by=self.official,
         )
         self.client.force_login(self.official)
         listing = self.client.get(reverse(CHANGELIST))
-        self.assertContains(listing, "Approved by")
+        self.assertContains(listing, "Approved: a reviewer must reopen it")
         self.assertContains(listing, self.official.username)
         self.assertContains(listing, self.reviewer.username)
 
