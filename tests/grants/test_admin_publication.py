@@ -210,3 +210,58 @@ class PublicationTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "protected related objects")
         self.assertContains(response, agreement.code)
+
+
+class RoleBoundariesTests(TestCase):
+    def test_only_administrators_manage_users(self):
+        users = reverse("admin:auth_user_changelist")
+        for role, status in [
+            ("Data entry", 403),
+            ("Reviewer", 403),
+            ("Administrator", 200),
+        ]:
+            with self.subTest(role=role):
+                self.client.force_login(make_user(role=role))
+                self.assertEqual(self.client.get(users).status_code, status)
+
+    def test_delete_selected_refuses_published_amendments_for_data_entry(self):
+        amendment = make_amendment(publication=PUBLISHED)
+        self.client.force_login(make_user(role="Data entry"))
+        response = self.client.post(
+            reverse("admin:grants_amendment_changelist"),
+            {
+                "action": "delete_selected",
+                "_selected_action": [amendment.pk],
+                "post": "yes",
+            },
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertTrue(Amendment.objects.filter(pk=amendment.pk).exists())
+
+    def test_reviewer_changing_a_published_amendment_inline_gives_a_reason(self):
+        agreement = make_agreement(publication=DRAFT)
+        amendment = make_amendment(
+            agreement=agreement, publication=PUBLISHED, amount=Decimal("100")
+        )
+        self.client.force_login(make_user(role="Reviewer"))
+        page = self.client.get(change_url(agreement))
+        response = self.client.post(
+            change_url(agreement),
+            admin_post_data(page, **{"amendments-0-amount": "120.00"}),
+        )
+        self.assertContains(response, "give a reason for this change")
+        response = self.client.post(
+            change_url(agreement),
+            admin_post_data(
+                page,
+                change_reason="Monto corregido según el convenio firmado",
+                **{"amendments-0-amount": "120.00"},
+            ),
+        )
+        self.assertEqual(response.status_code, 302)
+        amendment.refresh_from_db()
+        self.assertEqual(amendment.amount, Decimal("120.00"))
+        self.assertEqual(
+            amendment.history.latest("history_id").history_change_reason,
+            "Monto corregido según el convenio firmado",
+        )

@@ -338,3 +338,31 @@ class DeleteProtectedTests(TestCase):
         self.assertTrue(
             type(result.indicator).objects.filter(pk=result.indicator.pk).exists()
         )
+
+
+class ResultDeleteTests(TestCase):
+    def test_delete_selected_refuses_approved_results_for_data_entry(self):
+        approved = make_result(status=ResultStatus.APPROVED)
+        self.client.force_login(make_user(role="Data entry"))
+        response = self.client.post(
+            reverse(CHANGELIST),
+            {
+                "action": "delete_selected",
+                "_selected_action": [approved.pk],
+                "post": "yes",
+            },
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertTrue(Result.objects.filter(pk=approved.pk).exists())
+
+    def test_data_entry_deletes_its_own_draft(self):
+        draft = make_result(status=ResultStatus.DRAFT)
+        self.client.force_login(make_user(role="Data entry"))
+        response = self.client.post(
+            reverse("admin:indicators_result_delete", args=[draft.pk]), {"post": "yes"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(Result.objects.filter(pk=draft.pk).exists())
+        self.assertEqual(
+            Result.history.filter(id=draft.pk, history_type="-").count(), 1
+        )
