@@ -5,14 +5,16 @@ from decimal import Decimal
 from django.contrib.admin.sites import site
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.test import RequestFactory, TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from grants.models import PublicationState
 from indicators.models import Result, ResultStatus
 from tests.admin_forms import admin_post_data
-from tests.factories import make_indicator, make_result, make_user
+from tests.factories import make_agreement, make_indicator, make_result, make_user
 
 CHANGELIST = "admin:indicators_result_changelist"
 
@@ -366,3 +368,48 @@ class ResultDeleteTests(TestCase):
         self.assertEqual(
             Result.history.filter(id=draft.pk, history_type="-").count(), 1
         )
+
+
+class ResultChangelistQueriesTests(TestCase):
+    def test_query_count_stays_flat_as_results_grow(self):
+        reviewer = make_user(role="Reviewer")
+        indicator = make_indicator()
+
+        def add_results(years):
+            for year in years:
+                make_result(
+                    indicator=indicator,
+                    period_start=f"{year}-01-01",
+                    period_end=f"{year}-12-31",
+                    status=ResultStatus.APPROVED,
+                    approved_by=reviewer,
+                    approved_at=timezone.now(),
+                    entered_by=reviewer,
+                    agreement=make_agreement(),
+                )
+
+        self.client.force_login(reviewer)
+        add_results(range(2001, 2003))
+        with CaptureQueriesContext(connection) as few:
+            self.client.get(reverse(CHANGELIST))
+        add_results(range(2003, 2013))
+        with CaptureQueriesContext(connection) as many:
+            response = self.client.get(reverse(CHANGELIST))
+        self.assertContains(response, "2012-01-01")
+        self.assertEqual(len(many), len(few))
+
+
+class IndicatorPublicationTests(TestCase):
+    def test_reviewer_publishes_an_indicator_and_data_entry_cannot(self):
+        indicator = make_indicator(publication=PublicationState.DRAFT)
+        changelist = reverse("admin:indicators_indicator_changelist")
+        data = {"action": "publish_selected", "_selected_action": [indicator.pk]}
+        self.client.force_login(make_user(role="Data entry"))
+        self.client.post(changelist, data)
+        indicator.refresh_from_db()
+        self.assertEqual(indicator.publication, PublicationState.DRAFT)
+        self.client.force_login(make_user(role="Reviewer"))
+        self.client.post(changelist, data)
+        indicator.refresh_from_db()
+        self.assertEqual(indicator.publication, PublicationState.PUBLISHED)
+        self.assertIsNotNone(indicator.published_at)
