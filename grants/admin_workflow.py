@@ -195,6 +195,10 @@ class WorkflowAdminMixin:
         return fieldsets
 
     def save_model(self, request, obj, form, change):
+        if change and not changed_fields(form):
+            # Nothing changed: no history row, no new version (so nobody else's open
+            # form becomes stale for nothing). Inline rows are saved on their own.
+            return
         obj._change_reason = (form.cleaned_data.get(REASON_FIELD) or "").strip() or None
         super().save_model(request, obj, form, change)
 

@@ -154,3 +154,15 @@ class ActionStaleTests(TestCase):
         self.assertIsNone(first.published_at)
         self.assertEqual(second.publication, PublicationState.DRAFT)
         self.assertEqual(second.summary, "Edited meanwhile")
+
+
+class UnchangedSaveTests(TestCase):
+    def test_saving_an_unchanged_form_writes_no_history_and_keeps_the_version(self):
+        agreement = make_agreement(publication=PublicationState.DRAFT)
+        url = reverse("admin:grants_agreement_change", args=[agreement.pk])
+        self.client.force_login(make_user(role="Data entry"))
+        response = self.client.post(url, admin_post_data(self.client.get(url)))
+        self.assertEqual(response.status_code, 302)
+        agreement.refresh_from_db()
+        self.assertEqual(agreement.version, 1)
+        self.assertEqual(agreement.history.count(), 1)
