@@ -50,7 +50,6 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 class ProgramAreaAdmin(WorkflowAdmin):
     list_display = ["name", "code", "parent", "dac_sector_code", "display_order"]
     list_select_related = ["parent"]
-    list_editable = ["display_order"]
     search_fields = ["code", "name", "description"]
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"code": ["name"]}

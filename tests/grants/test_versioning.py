@@ -1,6 +1,7 @@
 from decimal import Decimal
 from unittest import mock
 
+from django.contrib.admin.sites import site as admin_site
 from django.contrib.auth.models import User
 from django.test import TestCase
 from django.urls import reverse
@@ -166,3 +167,12 @@ class UnchangedSaveTests(TestCase):
         agreement.refresh_from_db()
         self.assertEqual(agreement.version, 1)
         self.assertEqual(agreement.history.count(), 1)
+
+
+class ListEditingTests(TestCase):
+    def test_no_changelist_edits_rows_without_a_version_check(self):
+        # Editing in the list cannot carry each row's version, so it is not offered.
+        for model_admin in admin_site._registry.values():
+            if isinstance(model_admin, admin_workflow.WorkflowAdminMixin):
+                with self.subTest(model=model_admin.model.__name__):
+                    self.assertEqual(list(model_admin.list_editable), [])
