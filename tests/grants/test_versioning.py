@@ -1,9 +1,11 @@
+import threading
 from decimal import Decimal
 from unittest import mock
 
 from django.contrib.admin.sites import site as admin_site
 from django.contrib.auth.models import User
-from django.test import TestCase
+from django.db import connections, transaction
+from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
 from grants import admin_workflow
@@ -176,3 +178,33 @@ class ListEditingTests(TestCase):
             if isinstance(model_admin, admin_workflow.WorkflowAdminMixin):
                 with self.subTest(model=model_admin.model.__name__):
                     self.assertEqual(list(model_admin.list_editable), [])
+
+
+class TwoConnectionsTests(TransactionTestCase):
+    """The same refusal when the other save is a separate, committed transaction on its
+    own database connection (another app server), not just an earlier save in ours."""
+
+    serialized_rollback = True  # keep the roles the migrations created for later tests
+
+    def test_a_save_committed_elsewhere_makes_ours_stale(self):
+        agreement = make_agreement(title="Original")
+        ours = Agreement.objects.get(pk=agreement.pk)
+
+        def someone_else():
+            try:
+                theirs = Agreement.objects.get(pk=agreement.pk)
+                theirs.title = "Theirs"
+                with transaction.atomic():
+                    theirs.save()
+            finally:
+                connections.close_all()
+
+        worker = threading.Thread(target=someone_else)
+        worker.start()
+        worker.join()
+        ours.title = "Ours"
+        with self.assertRaises(StaleRecordError), transaction.atomic():
+            ours.save()
+        agreement.refresh_from_db()
+        self.assertEqual(agreement.title, "Theirs")
+        self.assertEqual(agreement.version, 2)
