@@ -413,3 +413,25 @@ class IndicatorPublicationTests(TestCase):
         indicator.refresh_from_db()
         self.assertEqual(indicator.publication, PublicationState.PUBLISHED)
         self.assertIsNotNone(indicator.published_at)
+
+
+class AdministratorTests(TestCase):
+    def test_an_administrator_can_approve_and_publish_without_being_superuser(self):
+        administrator = make_user(role="Administrator")
+        self.assertFalse(administrator.is_superuser)
+        indicator = make_indicator(publication=PublicationState.DRAFT)
+        result = make_result(indicator=indicator, status=ResultStatus.SUBMITTED)
+        self.client.force_login(administrator)
+        self.client.post(
+            reverse(CHANGELIST),
+            {"action": "approve_selected", "_selected_action": [result.pk]},
+        )
+        self.client.post(
+            reverse("admin:indicators_indicator_changelist"),
+            {"action": "publish_selected", "_selected_action": [indicator.pk]},
+        )
+        result.refresh_from_db()
+        indicator.refresh_from_db()
+        self.assertEqual(result.status, ResultStatus.APPROVED)
+        self.assertEqual(result.approved_by, administrator)
+        self.assertEqual(indicator.publication, PublicationState.PUBLISHED)
