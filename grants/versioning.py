@@ -34,6 +34,9 @@ class VersionedModel(models.Model):
     version = models.PositiveIntegerField(
         _("version"),
         default=1,
+        # Also a database default, so rows inserted by raw SQL (COPY, bulk loaders)
+        # start at version 1 too.
+        db_default=1,
         help_text=_(
             "Goes up by one at every save; a save from an older version is refused."
         ),

@@ -4,12 +4,12 @@ from unittest import mock
 
 from django.contrib.admin.sites import site as admin_site
 from django.contrib.auth.models import User
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
 from grants import admin_workflow
-from grants.models import Agreement, Amendment, PublicationState
+from grants.models import Agreement, Amendment, Organization, PublicationState
 from grants.versioning import StaleRecordError
 from tests.admin_forms import admin_post_data
 from tests.factories import make_agreement, make_amendment, make_user
@@ -208,3 +208,17 @@ class TwoConnectionsTests(TransactionTestCase):
         agreement.refresh_from_db()
         self.assertEqual(agreement.title, "Theirs")
         self.assertEqual(agreement.version, 2)
+
+
+class DatabaseDefaultTests(TestCase):
+    def test_a_row_inserted_by_raw_sql_starts_at_version_1(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO grants_organization (name, acronym, kind, country) "
+                "VALUES ('Raw', '', 'ngo', '')"
+            )
+        organization = Organization.objects.get(name="Raw")
+        self.assertEqual(organization.version, 1)
+        organization.name = "Raw, saved"
+        organization.save()
+        self.assertEqual(Organization.objects.get(pk=organization.pk).version, 2)
