@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -6,6 +5,13 @@ from django.db.models import Count
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from .admin_import import StaffImportMixin
+from .admin_workflow import (
+    LockedRowsInlineFormSet,
+    PublicationAdminMixin,
+    WorkflowAdmin,
+    WorkflowInlineMixin,
+)
 from .csv_export import Report, csv_response
 from .models import (
     Agreement,
@@ -18,6 +24,8 @@ from .models import (
     check_running_totals,
 )
 from .reports import AGREEMENTS, AMENDMENTS
+from .resources import AmendmentResource
+from .workflow import can_publish, is_published
 
 
 def export_selected_csv_action(report: Report):
@@ -42,7 +50,7 @@ def money(value):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(WorkflowAdmin):
     list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "acronym", "iati_identifier"]
@@ -57,10 +65,9 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgramArea)
-class ProgramAreaAdmin(admin.ModelAdmin):
+class ProgramAreaAdmin(WorkflowAdmin):
     list_display = ["name", "code", "parent", "dac_sector_code", "display_order"]
     list_select_related = ["parent"]
-    list_editable = ["display_order"]
     search_fields = ["code", "name", "description"]
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"code": ["name"]}
@@ -72,7 +79,16 @@ class ParticipationInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
-class AmendmentInlineFormSet(forms.BaseInlineFormSet):
+class AmendmentInlineFormSet(LockedRowsInlineFormSet):
+    def is_locked_for(self, instance, user):
+        return is_published(instance) and not can_publish(user, Amendment)
+
+    def needs_reason(self, instance):
+        return is_published(instance)
+
+    def locked_reason(self, instance):
+        return _("it is published; only a reviewer can change or unpublish it.")
+
     def clean(self):
         """The running total must stay at or above zero over the amendments as the whole
         form leaves them (edits, additions and deletions together)."""
@@ -97,7 +113,7 @@ class AmendmentInlineFormSet(forms.BaseInlineFormSet):
         check_running_totals(rows)
 
 
-class AmendmentInline(admin.TabularInline):
+class AmendmentInline(WorkflowInlineMixin, admin.TabularInline):
     model = Amendment
     formset = AmendmentInlineFormSet
     extra = 0
@@ -114,6 +130,7 @@ class AmendmentInline(admin.TabularInline):
         "reconciled_display",
         "source",
         "publication",
+        "version",
     ]
     readonly_fields = ["running_total_display", "reconciled_display"]
     autocomplete_fields = ["source"]
@@ -121,6 +138,12 @@ class AmendmentInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_running_total(public_only=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj)]
+        if not can_publish(request.user, Amendment):
+            readonly.append("publication")
+        return readonly
 
     @admin.display(description=_("running total"))
     def running_total_display(self, obj):
@@ -132,7 +155,7 @@ class AmendmentInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
     list_display = [
         "code",
         "title",
@@ -143,6 +166,7 @@ class AgreementAdmin(admin.ModelAdmin):
         "reconciled_display",
         "status",
         "publication",
+        "published_at",
     ]
     list_display_links = ["code", "title"]
     list_select_related = ["donor", "recipient"]
@@ -187,7 +211,11 @@ class AgreementAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [ParticipationInline, AmendmentInline]
-    actions = [export_selected_csv_action(AGREEMENTS)]
+    actions = [
+        export_selected_csv_action(AGREEMENTS),
+        "publish_selected",
+        "unpublish_selected",
+    ]
 
     def get_queryset(self, request):
         return (
@@ -209,7 +237,7 @@ class AgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(admin.ModelAdmin):
+class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
     list_display = [
         "agreement",
         "sequence",
@@ -219,6 +247,7 @@ class AmendmentAdmin(admin.ModelAdmin):
         "stated_total_display",
         "reconciled",
         "publication",
+        "published_at",
     ]
     list_display_links = ["agreement", "sequence", "title"]
     list_select_related = ["agreement"]
@@ -226,7 +255,12 @@ class AmendmentAdmin(admin.ModelAdmin):
     search_fields = ["agreement__code", "agreement__title", "title", "description"]
     autocomplete_fields = ["agreement", "source"]
     readonly_fields = ["running_total_display", "created_at", "updated_at"]
-    actions = [export_selected_csv_action(AMENDMENTS)]
+    actions = [
+        export_selected_csv_action(AMENDMENTS),
+        "publish_selected",
+        "unpublish_selected",
+    ]
+    resource_classes = [AmendmentResource]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_running_total(public_only=False)

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .money import MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_MAX_DIGITS, running_totals
+from .versioning import VersionedModel
 
 CURRENCY_RE = r"^[A-Z]{3}\Z"
 CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z"
@@ -79,7 +81,7 @@ class OrganizationQuerySet(models.QuerySet):
         return self.all()
 
 
-class Organization(models.Model):
+class Organization(VersionedModel):
     name = models.CharField(
         _("name"),
         max_length=255,
@@ -114,6 +116,7 @@ class Organization(models.Model):
     )
 
     objects = OrganizationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("organization")
@@ -203,7 +206,7 @@ class ProgramAreaQuerySet(models.QuerySet):
         return self.all()
 
 
-class ProgramArea(models.Model):
+class ProgramArea(VersionedModel):
     code = models.SlugField(
         _("code"),
         max_length=80,
@@ -234,6 +237,7 @@ class ProgramArea(models.Model):
     )
 
     objects = ProgramAreaQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("program area")
@@ -324,7 +328,7 @@ def money_field():
     )
 
 
-class Agreement(models.Model):
+class Agreement(VersionedModel):
     code = models.CharField(
         _("code"),
         max_length=60,
@@ -423,11 +427,15 @@ class Agreement(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AgreementQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
         ordering = ["code", "pk"]
+        permissions = [
+            ("publish_agreement", _("Can publish and unpublish agreements")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=choices_condition("kind", AgreementKind),
@@ -627,7 +635,7 @@ class AmendmentQuerySet(models.QuerySet):
         )
 
 
-class Amendment(models.Model):
+class Amendment(VersionedModel):
     agreement = models.ForeignKey(
         Agreement,
         verbose_name=_("agreement"),
@@ -696,11 +704,15 @@ class Amendment(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AmendmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("amendment")
         verbose_name_plural = _("amendments")
         ordering = ["agreement", "sequence", "pk"]
+        permissions = [
+            ("publish_amendment", _("Can publish and unpublish amendments")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "sequence"],

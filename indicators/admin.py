@@ -1,14 +1,60 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grants.admin import export_selected_csv_action
+from grants.admin_import import StaffImportMixin
+from grants.admin_workflow import (
+    LockedRowsInlineFormSet,
+    PublicationAdminMixin,
+    WorkflowAdmin,
+    WorkflowInlineMixin,
+    ask_reason_then,
+    run_all_or_nothing,
+)
 
-from .models import Indicator, Result
+from .models import Indicator, Result, ResultStatus
 from .reports import RESULTS
+from .resources import ResultResource
+from .workflow import (
+    can_review,
+    result_approve,
+    result_is_locked_for,
+    result_locked_reason,
+    result_reopen,
+    result_return,
+    result_submit,
+)
+
+# Status and the reviewer's fields change only through the workflow actions, which
+# record who, when and why.
+WORKFLOW_FIELDS = [
+    "status",
+    "return_reason",
+    "entered_by",
+    "approved_by",
+    "approved_at",
+]
 
 
-class ResultInline(admin.TabularInline):
+class ResultInlineFormSet(LockedRowsInlineFormSet):
+    def is_locked_for(self, instance, user):
+        return result_is_locked_for(instance, user)
+
+    def needs_reason(self, instance):
+        return instance.status == ResultStatus.APPROVED
+
+    def locked_reason(self, instance):
+        return result_locked_reason(instance)
+
+
+class ResultInline(WorkflowInlineMixin, admin.TabularInline):
     model = Result
+    formset = ResultInlineFormSet
     extra = 0
     fields = [
         "agreement",
@@ -20,13 +66,15 @@ class ResultInline(admin.TabularInline):
         "location",
         "disaggregation",
         "status",
+        "version",
     ]
+    readonly_fields = ["status"]
     autocomplete_fields = ["agreement"]
     show_change_link = True
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(PublicationAdminMixin, WorkflowAdmin):
     list_display = [
         "code",
         "name",
@@ -35,6 +83,7 @@ class IndicatorAdmin(admin.ModelAdmin):
         "measure",
         "aggregation",
         "publication",
+        "published_at",
     ]
     list_display_links = ["code", "name"]
     list_select_related = ["program_area"]
@@ -44,22 +93,27 @@ class IndicatorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ResultInline]
+    actions = ["publish_selected", "unpublish_selected"]
+
+    def before_inline_save(self, request, obj):
+        if isinstance(obj, Result) and obj.pk is None and obj.entered_by_id is None:
+            obj.entered_by = request.user
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(StaffImportMixin, WorkflowAdmin):
     list_display = [
-        "indicator",
-        "agreement",
-        "period_start",
-        "period_end",
-        "actual_value",
-        "target_value",
-        "unit",
-        "location",
+        "indicator_display",
+        "agreement_code",
+        "period_display",
+        "value_display",
         "status",
+        "entered_by",
+        "approved_display",
+        "locked_list_display",
     ]
-    list_select_related = ["indicator", "agreement"]
+    list_display_links = ["indicator_display"]
+    list_select_related = ["indicator", "agreement", "entered_by", "approved_by"]
     list_filter = ["status", "indicator__program_area", "indicator__unit"]
     search_fields = [
         "indicator__code",
@@ -70,21 +124,147 @@ class ResultAdmin(admin.ModelAdmin):
         "comment",
     ]
     date_hierarchy = "period_start"
-    actions = [export_selected_csv_action(RESULTS)]
     autocomplete_fields = ["indicator", "agreement", "source"]
     readonly_fields = [
-        "entered_by",
-        "approved_by",
-        "approved_at",
+        "locked_display",
+        *WORKFLOW_FIELDS,
         "created_at",
         "updated_at",
     ]
+    actions = [
+        export_selected_csv_action(RESULTS),
+        "submit_selected",
+        "approve_selected",
+        "return_selected",
+        "reopen_selected",
+    ]
+    resource_classes = [ResultResource]
 
-    @admin.display(description=_("unit"), ordering="indicator__unit")
-    def unit(self, obj):
-        return obj.indicator.get_unit_display()
+    @admin.display(description=gettext_lazy("agreement"), ordering="agreement__code")
+    def agreement_code(self, obj):
+        return obj.agreement.code if obj.agreement else "—"
+
+    @admin.display(description=gettext_lazy("indicator"), ordering="indicator__name")
+    def indicator_display(self, obj):
+        return Truncator(obj.indicator.name).chars(45)
+
+    @admin.display(description=gettext_lazy("approved"), ordering="approved_at")
+    def approved_display(self, obj):
+        if obj.status != ResultStatus.APPROVED or obj.approved_at is None:
+            return "—"
+        when = timezone.localtime(obj.approved_at).strftime("%Y-%m-%d")
+        return f"{obj.approved_by} · {when}" if obj.approved_by else when
+
+    @admin.display(description=gettext_lazy("period"), ordering="period_start")
+    def period_display(self, obj):
+        return f"{obj.period_start:%Y-%m-%d} – {obj.period_end:%Y-%m-%d}"
+
+    @admin.display(description=gettext_lazy("actual value"), ordering="actual_value")
+    def value_display(self, obj):
+        value = number_format(obj.actual_value, force_grouping=True)
+        return f"{value} {obj.indicator.get_unit_display()}"
+
+    @admin.display(description=gettext_lazy("why locked"))
+    def locked_list_display(self, obj):
+        """The short form for the list; the change page gives the whole sentence."""
+        if obj.status == ResultStatus.APPROVED:
+            return _("Approved: a reviewer must reopen it")
+        if obj.status == ResultStatus.SUBMITTED:
+            return _("Waiting for review")
+        if obj.status == ResultStatus.RETURNED:
+            return Truncator(
+                _("Returned: %(reason)s") % {"reason": obj.return_reason}
+            ).chars(80)
+        return "—"
+
+    @admin.display(description=gettext_lazy("why locked"))
+    def locked_display(self, obj):
+        if obj.status == ResultStatus.RETURNED:
+            return _("Returned: %(reason)s") % {"reason": obj.return_reason}
+        return result_locked_reason(obj) or "—"
+
+    def has_approve_permission(self, request):
+        return can_review(request.user)
+
+    def record_needs_reason(self, obj):
+        return obj.status == ResultStatus.APPROVED
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and result_is_locked_for(obj, request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and result_is_locked_for(obj, request.user):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        if not change and obj.entered_by_id is None:
+        stored = Result.objects.filter(pk=obj.pk).first() if change else None
+        if stored is None:
+            # A new result always starts as a draft by the person entering it.
+            if obj.status != ResultStatus.DRAFT:
+                raise PermissionDenied
             obj.entered_by = request.user
+        elif any(
+            getattr(obj, name) != getattr(stored, name)
+            for name in ["status", "return_reason", "approved_by_id", "approved_at"]
+        ):
+            raise PermissionDenied
         super().save_model(request, obj, form, change)
+
+    @admin.action(
+        description=gettext_lazy("Submit selected for review"), permissions=["change"]
+    )
+    def submit_selected(self, request, queryset):
+        run_all_or_nothing(
+            self,
+            request,
+            list(queryset),
+            lambda result: result_submit(result=result, user=request.user),
+            _("Submitted %(n)d result(s) for review."),
+        )
+
+    @admin.action(description=gettext_lazy("Approve selected"), permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        run_all_or_nothing(
+            self,
+            request,
+            list(queryset),
+            lambda result: result_approve(result=result, user=request.user),
+            _("Approved %(n)d result(s)."),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Return selected to the official (asks for a reason)"),
+        permissions=["approve"],
+    )
+    def return_selected(self, request, queryset):
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=_("Why return these results?"),
+            step=lambda result, reason: result_return(
+                result=result, user=request.user, reason=reason
+            ),
+            done_message=_("Returned %(n)d result(s)."),
+        )
+
+    @admin.action(
+        description=gettext_lazy(
+            "Reopen selected approved results (asks for a reason)"
+        ),
+        permissions=["approve"],
+    )
+    def reopen_selected(self, request, queryset):
+        return ask_reason_then(
+            self,
+            request,
+            queryset,
+            title=_("Why reopen these results?"),
+            step=lambda result, reason: result_reopen(
+                result=result, user=request.user, reason=reason
+            ),
+            done_message=_("Reopened %(n)d result(s)."),
+        )

@@ -1,4 +1,7 @@
+from simple_history.models import HistoricalRecords
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -12,6 +15,7 @@ from grants.models import (
     choices_condition,
 )
 from grants.money import MONEY_LIMIT
+from grants.versioning import VersionedModel
 
 VALUE_MAX_DIGITS = 18
 VALUE_DECIMAL_PLACES = 2
@@ -77,7 +81,7 @@ class IndicatorQuerySet(models.QuerySet):
         return self.filter(publication=PublicationState.PUBLISHED)
 
 
-class Indicator(models.Model):
+class Indicator(VersionedModel):
     code = models.SlugField(
         _("code"),
         max_length=80,
@@ -132,11 +136,15 @@ class Indicator(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = IndicatorQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         ordering = ["code", "pk"]
+        permissions = [
+            ("publish_indicator", _("Can publish and unpublish indicators")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=choices_condition("unit", Unit),
@@ -201,7 +209,7 @@ def value_field(verbose_name, **kwargs):
     )
 
 
-class Result(models.Model):
+class Result(VersionedModel):
     indicator = models.ForeignKey(
         Indicator,
         verbose_name=_("indicator"),
@@ -289,11 +297,15 @@ class Result(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ResultQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("result")
         verbose_name_plural = _("results")
         ordering = ["indicator", "period_start", "pk"]
+        permissions = [
+            ("approve_result", _("Can approve, return and reopen results")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
@@ -357,6 +369,18 @@ class Result(models.Model):
         return (
             f"{self.indicator.code} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
         )
+
+    def clean(self):
+        super().clean()
+        if (
+            self.period_start is not None
+            and self.period_end is not None
+            and self.period_end < self.period_start
+        ):
+            # Also a database constraint; said here so the message names the field.
+            raise ValidationError(
+                {"period_end": _("The period cannot end before it starts.")}
+            )
 
     @property
     def is_public(self) -> bool:

@@ -105,3 +105,15 @@ def make_staff_user(**overrides):
     values = {"username": f"staff{_n()}", "is_staff": True}
     values.update(overrides)
     return get_user_model().objects.create_user(password="not-used-here", **values)
+
+
+def make_user(*, role=None, **overrides):
+    """A staff user, in the named group (`Data entry`, `Reviewer`, `Administrator`)."""
+    from django.contrib.auth.models import Group, User
+
+    values = {"username": f"user{_n()}", "is_staff": True}
+    values.update(overrides)
+    user = User.objects.create_user(**values)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user

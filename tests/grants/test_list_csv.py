@@ -73,7 +73,7 @@ class ListCSVTests(TestCase):
         self.assertEqual(len(rows), 30)
         self.assertEqual(rows[0]["code"], "BULK-29")
         self.assertEqual(rows[-1]["code"], "BULK-00")
-        rows = read_csv(self.client.get(url, {"q": "527", "format": "csv"}))
+        rows = read_csv(self.client.get(url, {"q": "527-0427", "format": "csv"}))
         self.assertEqual([row["code"] for row in rows], ["527-0427"])
         self.assertEqual(rows[0]["total"], "202900000.00")
 

@@ -1,0 +1,148 @@
+"""The spreadsheet import page in the admin (django-import-export), with a template file
+to download, all-or-nothing saving and a check that nothing changed since the preview."""
+
+import json
+
+import tablib
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+
+class FormatFromNameImportForm(ImportForm):
+    """The format follows the file name (.csv, .xlsx) whenever it says one."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.formats = formats
+        self.fields["format"].required = False
+        self.fields["format"].help_text = _(
+            "Found from the file name (.csv or .xlsx); choose only for other names."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("import_file")
+        if upload is None:
+            return cleaned
+        extension = upload.name.rsplit(".", 1)[-1].lower()
+        for index, file_format in enumerate(self.formats):
+            if file_format().get_extension() == extension:
+                cleaned["format"] = str(index)
+                break
+        else:
+            if not cleaned.get("format"):
+                self.add_error(
+                    "format", _("Choose the format: the file name does not say it.")
+                )
+        return cleaned
+
+
+class VersionedConfirmImportForm(ConfirmImportForm):
+    versions = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_versions(self):
+        try:
+            versions = json.loads(self.cleaned_data.get("versions") or "{}")
+        except ValueError:
+            raise forms.ValidationError(_("The import form was damaged.")) from None
+        if not isinstance(versions, dict):
+            raise forms.ValidationError(_("The import form was damaged."))
+        return versions
+
+
+class StaffImportMixin(ImportMixin):
+    formats = [CSV, XLSX]
+    from_encoding = "utf-8-sig"  # a byte-order mark from Excel is read, not imported
+    import_form_class = FormatFromNameImportForm
+    confirm_form_class = VersionedConfirmImportForm
+    import_template_name = "admin/workflow/import.html"
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        res_kwargs = super().get_import_resource_kwargs(request, **kwargs)
+        form = kwargs.get("form")
+        if isinstance(form, VersionedConfirmImportForm):
+            res_kwargs["expected_versions"] = form.cleaned_data["versions"]
+        else:
+            request.import_seen_versions = res_kwargs["seen_versions"] = {}
+        return res_kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        initial["versions"] = json.dumps(getattr(request, "import_seen_versions", {}))
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        data_kwargs = super().get_import_data_kwargs(**kwargs)
+        data_kwargs["rollback_on_validation_errors"] = True
+        return data_kwargs
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            # The transaction was rolled back: say so and send them back to the form.
+            problems = [
+                f"{_('Row')} {row.number}: " + "; ".join(row.error.messages)
+                for row in result.invalid_rows
+            ] + [
+                f"{_('Row')} {number}: {error.error}"
+                for number, errors in result.row_errors()
+                for error in errors
+            ]
+            messages.error(
+                request,
+                _("Nothing was imported. %(problems)s")
+                % {"problems": " ".join(problems)},
+            )
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:{}_{}_import".format(*self.get_model_info()),
+                    current_app=self.admin_site.name,
+                )
+            )
+        return super().process_result(result, request)
+
+    def get_urls(self):
+        info = self.get_model_info()
+        return [
+            path(
+                "import-template.<str:extension>",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_dataset(self):
+        resource_class = self.get_import_resource_classes(None)[0]
+        resource = resource_class()
+        headers = [field.column_name for field in resource.get_user_visible_fields()]
+        return tablib.Dataset(*resource_class.template_rows, headers=headers)
+
+    def import_template_view(self, request, extension):
+        if not self.has_import_permission(request):
+            raise Http404
+        dataset = self.import_template_dataset()
+        name = f"{self.opts.model_name}-import-template.{extension}"
+        if extension == "csv":
+            content = "\ufeff" + dataset.export("csv")
+            response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        elif extension == "xlsx":
+            response = HttpResponse(
+                dataset.export("xlsx"),
+                content_type=(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                ),
+            )
+        else:
+            raise Http404(_("Templates come as .csv or .xlsx."))
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

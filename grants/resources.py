@@ -1,0 +1,267 @@
+"""Spreadsheet import (django-import-export): amendments, and the building blocks the
+results import shares. Every imported row arrives as a draft, keyed by natural codes, so
+importing the same file twice changes nothing."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from import_export import fields, resources, widgets
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
+
+from .models import Agreement, Amendment, PublicationState
+from .versioning import stale_message
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
+def as_text(value):
+    if value is None:
+        return ""
+    return str(value).strip()
+
+
+class CodeWidget(widgets.ForeignKeyWidget):
+    """Looks a row up by its code, with a plain message when there is none."""
+
+    def __init__(self, model, field="code", *, required=True):
+        super().__init__(model, field)
+        self.required = required
+
+    def clean(self, value, row=None, **kwargs):
+        code = as_text(value)
+        if not code:
+            if self.required:
+                raise ValueError(_("This column is required."))
+            return None
+        try:
+            return self.get_queryset(value, row, **kwargs).get(**{self.field: code})
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("There is no %(model)s with the code “%(code)s”.")
+                % {"model": self.model._meta.verbose_name, "code": code}
+            ) from None
+
+
+class StrictDateWidget(widgets.DateWidget):
+    def __init__(self):
+        super().__init__(format=DATE_FORMATS[0])
+        self.formats = DATE_FORMATS
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = as_text(value)
+        if not text:
+            return None
+        for fmt in DATE_FORMATS:
+            try:
+                return datetime.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError(
+            _("“%(value)s” is not a date: write it as YYYY-MM-DD, e.g. 2022-12-31.")
+            % {"value": text}
+        )
+
+
+class StrictDecimalWidget(widgets.DecimalWidget):
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, int | float):
+            return Decimal(str(value))
+        text = as_text(value).replace(" ", "").replace("\u00a0", "")
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise ValueError(
+                _("“%(value)s” is not a number: use digits and a point, e.g. 87000.5.")
+                % {"value": text}
+            )
+        return number
+
+
+class StrictIntegerWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        number = StrictDecimalWidget().clean(value)
+        if number is None:
+            return None
+        if number != number.to_integral_value():
+            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        return int(number)
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        return as_text(value)
+
+
+class BooleanTextWidget(widgets.BooleanWidget):
+    TRUE = {"1", "true", "yes", "y", "x", "sí", "si", "verdadero"}
+    FALSE = {"", "0", "false", "no", "n", "falso"}
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        text = as_text(value).lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
+
+
+class StaffImportResource(resources.ModelResource):
+    """Shared rules: drafts only, locked records refused, no lost updates between the
+    preview and the confirmation, who and why in the history."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Filled during the preview, checked at confirmation: {row number: version or 0}.
+        self.seen_versions = kwargs.get("seen_versions")
+        self.expected_versions = kwargs.get("expected_versions")
+
+    def locked_reason(self, instance):
+        """Why an existing record may not be changed by an import, or ""."""
+        return ""
+
+    def make_draft(self, instance, user):
+        raise NotImplementedError
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            # A key cell that does not parse: treat the row as new, so the error is
+            # reported against its column by import_instance().
+            return None
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        number = str(kwargs.get("row_number"))
+        version = 0 if new else instance.version
+        if self.seen_versions is not None:
+            self.seen_versions[number] = version
+        if (
+            self.expected_versions is not None
+            and self.expected_versions.get(number, version) != version
+        ):
+            raise ValidationError(
+                {
+                    NON_FIELD_ERRORS: [
+                        _("Row %(row)s: %(stale)s")
+                        % {
+                            "row": number,
+                            "stale": stale_message(instance)
+                            if not new
+                            else _("the record was deleted since the preview."),
+                        }
+                    ]
+                }
+            )
+
+    def validate_instance(self, instance, import_validation_errors=None, **kwargs):
+        errors = dict(import_validation_errors or {})
+        if instance.pk is not None:
+            stored = type(instance)._base_manager.get(pk=instance.pk)
+            why = self.locked_reason(stored)
+            if why:
+                errors.setdefault(NON_FIELD_ERRORS, []).append(why)
+        super().validate_instance(instance, errors, **kwargs)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        user = kwargs.get("user")
+        self.make_draft(instance, user)
+        if user is not None and getattr(user, "pk", None):
+            instance._history_user = user
+        instance._change_reason = _("Imported from %(file)s") % {
+            "file": kwargs.get("file_name") or _("a spreadsheet")
+        }
+
+
+def text_field(name, **kwargs):
+    return fields.Field(attribute=name, column_name=name, widget=TextWidget(), **kwargs)
+
+
+def date_field(name):
+    return fields.Field(attribute=name, column_name=name, widget=StrictDateWidget())
+
+
+def decimal_field(name):
+    return fields.Field(attribute=name, column_name=name, widget=StrictDecimalWidget())
+
+
+class AmendmentResource(StaffImportResource):
+    agreement = fields.Field(
+        attribute="agreement", column_name="agreement", widget=CodeWidget(Agreement)
+    )
+    sequence = fields.Field(
+        attribute="sequence", column_name="sequence", widget=StrictIntegerWidget()
+    )
+    title = text_field("title")
+    signed_on = date_field("signed_on")
+    period_start = date_field("period_start")
+    period_end = date_field("period_end")
+    amount = decimal_field("amount")
+    amount_is_derived = fields.Field(
+        attribute="amount_is_derived",
+        column_name="amount_is_derived",
+        widget=BooleanTextWidget(),
+    )
+    stated_cumulative_total = decimal_field("stated_cumulative_total")
+    description = text_field("description")
+
+    class Meta:
+        model = Amendment
+        import_id_fields = ["agreement", "sequence"]
+        fields = [
+            "agreement",
+            "sequence",
+            "title",
+            "signed_on",
+            "period_start",
+            "period_end",
+            "amount",
+            "amount_is_derived",
+            "stated_cumulative_total",
+            "description",
+        ]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    template_rows = [
+        [
+            "527-0427",
+            "3",
+            "Tercera enmienda: ampliación del período",
+            "2025-03-15",
+            "2025-01-01",
+            "2025-12-31",
+            "10000000.00",
+            "no",
+            "",
+            "Montos en la moneda del convenio.",
+        ]
+    ]
+
+    def locked_reason(self, instance):
+        if instance.publication == PublicationState.PUBLISHED:
+            return _(
+                "Amendment %(object)s is published: a reviewer must unpublish it before "
+                "an import can change it."
+            ) % {"object": instance}
+        return ""
+
+    def make_draft(self, instance, user):
+        instance.publication = PublicationState.DRAFT
+        instance.published_at = None

@@ -1,0 +1,99 @@
+"""Spreadsheet import of results, keyed by indicator code, agreement code and period
+(with location and disaggregation, the rest of the fact's identity)."""
+
+from import_export import fields
+
+from django.utils.translation import gettext as _
+
+from grants.models import Agreement
+from grants.resources import (
+    CodeWidget,
+    StaffImportResource,
+    StrictIntegerWidget,
+    date_field,
+    decimal_field,
+    text_field,
+)
+
+from .models import Indicator, Result, ResultStatus
+
+
+class ResultResource(StaffImportResource):
+    indicator = fields.Field(
+        attribute="indicator", column_name="indicator", widget=CodeWidget(Indicator)
+    )
+    agreement = fields.Field(
+        attribute="agreement",
+        column_name="agreement",
+        widget=CodeWidget(Agreement, required=False),
+    )
+    period_start = date_field("period_start")
+    period_end = date_field("period_end")
+    baseline_value = decimal_field("baseline_value")
+    baseline_year = fields.Field(
+        attribute="baseline_year",
+        column_name="baseline_year",
+        widget=StrictIntegerWidget(),
+    )
+    target_value = decimal_field("target_value")
+    actual_value = decimal_field("actual_value")
+    location = text_field("location")
+    disaggregation = text_field("disaggregation")
+    comment = text_field("comment")
+
+    class Meta:
+        model = Result
+        import_id_fields = [
+            "indicator",
+            "agreement",
+            "period_start",
+            "period_end",
+            "location",
+            "disaggregation",
+        ]
+        fields = [
+            "indicator",
+            "agreement",
+            "period_start",
+            "period_end",
+            "baseline_value",
+            "baseline_year",
+            "target_value",
+            "actual_value",
+            "location",
+            "disaggregation",
+            "comment",
+        ]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    template_rows = [
+        [
+            "rural-families-improved-living",
+            "527-0427",
+            "2023-01-01",
+            "2023-12-31",
+            "",
+            "",
+            "90000",
+            "91500",
+            "San Martín",
+            "",
+            "Familias cafetaleras y cacaoteras; cifra del informe anual.",
+        ]
+    ]
+
+    def locked_reason(self, instance):
+        if instance.status in {ResultStatus.SUBMITTED, ResultStatus.APPROVED}:
+            return _(
+                "Result %(object)s is %(status)s: a reviewer must return or reopen it "
+                "before an import can change it."
+            ) % {"object": instance, "status": instance.get_status_display()}
+        return ""
+
+    def make_draft(self, instance, user):
+        if instance.pk is None and user is not None and getattr(user, "pk", None):
+            instance.entered_by = user
+        instance.status = ResultStatus.DRAFT
+        instance.return_reason = ""

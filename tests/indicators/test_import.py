@@ -1,0 +1,295 @@
+"""Spreadsheet import of results and amendments through the admin import page."""
+
+import io
+
+import openpyxl
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from django.urls import reverse
+
+from grants.models import Amendment, PublicationState
+from indicators.models import Result, ResultStatus
+from tests.factories import (
+    make_agreement,
+    make_amendment,
+    make_indicator,
+    make_result,
+    make_user,
+)
+
+HEADER = (
+    "indicator,agreement,period_start,period_end,baseline_value,baseline_year,"
+    "target_value,actual_value,location,disaggregation,comment"
+)
+CSV_FORMAT = "0"
+
+
+def csv_file(*rows, name="resultados.csv", bom=False, header=HEADER):
+    text = "\n".join([header, *rows]) + "\n"
+    data = text.encode("utf-8")
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+class ImportTestCase(TestCase):
+    model = "result"
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.official = make_user(role="Data entry")
+        cls.agreement = make_agreement(code="527-0427")
+        cls.families = make_indicator(code="rural-families")
+        cls.trained = make_indicator(code="people-trained")
+
+    def setUp(self):
+        self.client.force_login(self.official)
+
+    def url(self, name):
+        return reverse(f"admin:{self.app}_{self.model}_{name}")
+
+    app = "indicators"
+
+    def preview(self, upload, fmt=CSV_FORMAT):
+        return self.client.post(
+            self.url("import"), {"import_file": upload, "format": fmt}
+        )
+
+    def confirm(self, preview):
+        form = preview.context["confirm_form"]
+        self.assertIsNotNone(form, "the preview offers no confirmation")
+        return self.client.post(self.url("process_import"), form.initial, follow=True)
+
+    def import_file(self, upload, fmt=CSV_FORMAT):
+        preview = self.preview(upload, fmt)
+        self.assertEqual(preview.status_code, 200)
+        return preview, self.confirm(preview)
+
+
+GOOD_ROWS = [
+    "rural-families,527-0427,2023-01-01,2023-12-31,,,90000,91500,San Martín,,Café",
+    "people-trained,,2023-01-01,2023-12-31,,,,5600,,mujeres,",
+]
+
+
+class ResultImportTests(ImportTestCase):
+    def test_a_good_file_is_previewed_then_saved_as_drafts(self):
+        preview = self.preview(csv_file(*GOOD_ROWS))
+        self.assertContains(preview, "Confirm import")
+        self.assertContains(preview, "New", count=None)
+        self.assertEqual(preview.context["result"].totals["new"], 2)
+        self.assertEqual(Result.objects.count(), 0)  # a preview saves nothing
+
+        done = self.confirm(preview)
+        self.assertContains(done, "Import finished")
+        results = Result.objects.order_by("indicator__code")
+        self.assertEqual(len(results), 2)
+        trained, families = results
+        self.assertEqual(families.location, "San Martín")
+        self.assertEqual(families.agreement, self.agreement)
+        self.assertEqual(families.actual_value, 91500)
+        self.assertIsNone(trained.agreement)
+        for result in results:
+            self.assertEqual(result.status, ResultStatus.DRAFT)
+            self.assertEqual(result.entered_by, self.official)
+            record = result.history.get()
+            self.assertEqual(record.history_user, self.official)
+            self.assertEqual(
+                record.history_change_reason, "Imported from resultados.csv"
+            )
+
+    def test_the_same_file_twice_changes_nothing(self):
+        self.import_file(csv_file(*GOOD_ROWS))
+        before = list(Result.objects.values_list("pk", "version", "updated_at"))
+        history = Result.history.count()
+        preview, _ = self.import_file(csv_file(*GOOD_ROWS))
+        self.assertEqual(preview.context["result"].totals["skip"], 2)
+        self.assertEqual(
+            list(Result.objects.values_list("pk", "version", "updated_at")), before
+        )
+        self.assertEqual(Result.history.count(), history)
+
+    def test_a_changed_row_updates_the_result_back_to_draft(self):
+        self.import_file(csv_file(*GOOD_ROWS))
+        result = Result.objects.get(indicator=self.families)
+        result.status = ResultStatus.RETURNED
+        result.return_reason = "Revisar"
+        result.save()
+        preview, _ = self.import_file(
+            csv_file(GOOD_ROWS[0].replace("91500", "91600"), GOOD_ROWS[1])
+        )
+        self.assertEqual(preview.context["result"].totals["update"], 1)
+        result.refresh_from_db()
+        self.assertEqual(result.actual_value, 91600)
+        self.assertEqual(result.status, ResultStatus.DRAFT)
+
+    def assert_refused(self, bad_row, column, message):
+        preview = self.preview(csv_file(GOOD_ROWS[0], bad_row, GOOD_ROWS[1]))
+        self.assertEqual(preview.status_code, 200)
+        self.assertIsNone(preview.context.get("confirm_form"))
+        result = preview.context["result"]
+        self.assertTrue(result.has_validation_errors())
+        (invalid,) = result.invalid_rows
+        self.assertEqual(invalid.number, 2)  # the second data row
+        self.assertIn(column, invalid.field_specific_errors)
+        self.assertIn(message, " ".join(invalid.field_specific_errors[column]))
+        self.assertContains(preview, f"Row 2, column “{column}”: {message}")
+        self.assertEqual(Result.objects.count(), 0)
+
+    def test_an_unknown_indicator_is_named_with_its_row_and_column(self):
+        self.assert_refused(
+            "no-such-indicator,,2023-01-01,2023-12-31,,,,10,,,",
+            "indicator",
+            "There is no indicator with the code “no-such-indicator”.",
+        )
+
+    def test_a_date_that_is_not_a_date_is_refused(self):
+        self.assert_refused(
+            "people-trained,,2023-02-30,2023-12-31,,,,10,Cusco,,",
+            "period_start",
+            "“2023-02-30” is not a date",
+        )
+
+    def test_text_in_a_number_is_refused(self):
+        self.assert_refused(
+            "people-trained,,2023-01-01,2023-12-31,,,,diez,Cusco,,",
+            "actual_value",
+            "“diez” is not a number",
+        )
+
+    def test_an_end_before_the_start_is_refused(self):
+        self.assert_refused(
+            "people-trained,,2023-12-31,2023-01-01,,,,10,Cusco,,",
+            "period_end",
+            "The period cannot end before it starts.",
+        )
+
+    def test_accents_and_an_excel_bom_work(self):
+        self.import_file(
+            csv_file(
+                "rural-families,527-0427,2023-01-01,2023-12-31,,,,120,Áncash,"
+                "niñas,Comunidades asháninka y quechua",
+                bom=True,
+            )
+        )
+        result = Result.objects.get()
+        self.assertEqual(result.location, "Áncash")
+        self.assertEqual(result.disaggregation, "niñas")
+        self.assertEqual(result.comment, "Comunidades asháninka y quechua")
+        self.assertEqual(result.indicator, self.families)
+
+    def test_an_xlsx_file_works(self):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.append(HEADER.split(","))
+        sheet.append(
+            ["people-trained", "527-0427", "2023-01-01", "2023-12-31", None, None]
+            + [None, 5600, "Ucayali", "", "Capacitación"]
+        )
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        upload = SimpleUploadedFile("resultados.xlsx", buffer.getvalue())
+        self.import_file(upload, fmt="")  # the format follows the file name
+        result = Result.objects.get()
+        self.assertEqual(result.location, "Ucayali")
+        self.assertEqual(result.actual_value, 5600)
+
+    def test_an_approved_result_is_not_changed_by_an_import(self):
+        make_result(
+            indicator=self.families,
+            agreement=self.agreement,
+            period_start="2023-01-01",
+            period_end="2023-12-31",
+            location="San Martín",
+            actual_value=1,
+            status=ResultStatus.APPROVED,
+        )
+        preview = self.preview(csv_file(*GOOD_ROWS))
+        self.assertIsNone(preview.context.get("confirm_form"))
+        self.assertContains(preview, "a reviewer must return or reopen it")
+        self.assertEqual(Result.objects.get().actual_value, 1)
+
+    def test_a_change_between_preview_and_confirmation_refuses_the_import(self):
+        self.import_file(csv_file(*GOOD_ROWS))
+        preview = self.preview(
+            csv_file(GOOD_ROWS[0].replace("91500", "91600"), GOOD_ROWS[1])
+        )
+        result = Result.objects.get(indicator=self.families)
+        result.comment = "Editado por otra persona"
+        result.save()
+        done = self.confirm(preview)
+        self.assertContains(done, "Nothing was imported")
+        self.assertContains(done, "Someone else changed")
+        result.refresh_from_db()
+        self.assertEqual(result.actual_value, 91500)
+        self.assertEqual(result.comment, "Editado por otra persona")
+
+    def test_the_template_files_can_be_downloaded(self):
+        page = self.client.get(self.url("import"))
+        self.assertContains(page, "Download the CSV template")
+        self.assertContains(page, "Download the Excel template")
+        response = self.client.get(
+            reverse("admin:indicators_result_import_template", args=["csv"])
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.content.startswith(b"\xef\xbb\xbf" + HEADER.encode()))
+        xlsx = self.client.get(
+            reverse("admin:indicators_result_import_template", args=["xlsx"])
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+        self.assertEqual([c.value for c in sheet[1]], HEADER.split(","))
+        missing = self.client.get(
+            reverse("admin:indicators_result_import_template", args=["pdf"])
+        )
+        self.assertEqual(missing.status_code, 404)
+
+
+class AmendmentImportTests(ImportTestCase):
+    app = "grants"
+    model = "amendment"
+    AMENDMENT_HEADER = (
+        "agreement,sequence,title,signed_on,period_start,period_end,amount,"
+        "amount_is_derived,stated_cumulative_total,description"
+    )
+
+    def amendments_file(self, *rows):
+        return csv_file(*rows, name="enmiendas.csv", header=self.AMENDMENT_HEADER)
+
+    def test_amendments_arrive_as_drafts_and_reimport_changes_nothing(self):
+        rows = [
+            '527-0427,1,Obligación inicial,,,,110400000,sí,,"Derivado: 202,9 − 92,5"',
+            "527-0427,2,Ampliación 2023–2024,,2023-01-01,2024-12-31,92500000,no,"
+            "202900000,",
+        ]
+        self.import_file(self.amendments_file(*rows))
+        first, second = Amendment.objects.order_by("sequence")
+        self.assertTrue(first.amount_is_derived)
+        self.assertEqual(second.title, "Ampliación 2023–2024")
+        self.assertEqual(second.publication, PublicationState.DRAFT)
+        self.assertEqual(
+            second.history.get().history_change_reason, "Imported from enmiendas.csv"
+        )
+        preview, _ = self.import_file(self.amendments_file(*rows))
+        self.assertEqual(preview.context["result"].totals["skip"], 2)
+
+    def test_a_running_total_below_zero_saves_nothing(self):
+        rows = [
+            "527-0427,1,Obligación,,,,100,no,,",
+            "527-0427,2,Desobligación,,,,-150,no,,",
+        ]
+        preview = self.preview(self.amendments_file(*rows))
+        self.assertIsNone(preview.context.get("confirm_form"))
+        self.assertContains(preview, "would fall below zero")
+        self.assertEqual(Amendment.objects.count(), 0)
+
+    def test_a_published_amendment_is_not_changed_by_an_import(self):
+        make_amendment(
+            agreement=self.agreement,
+            sequence=1,
+            amount=100,
+            publication=PublicationState.PUBLISHED,
+        )
+        preview = self.preview(self.amendments_file("527-0427,1,Otro,,,,200,no,,"))
+        self.assertContains(preview, "a reviewer must unpublish it")
+        self.assertEqual(Amendment.objects.get().amount, 100)
