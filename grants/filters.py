@@ -75,11 +75,19 @@ class SearchFilterSet(django_filters.FilterSet):
         raise NotImplementedError
 
 
-def agreement_choices(request):
-    agreements = Agreement.objects.all()
-    if not shows_drafts(request):
-        agreements = agreements.public()
-    return agreements.only("code", "title").order_by("code", "pk")
+class AgreementCodeFilter(django_filters.CharFilter):
+    """An agreement chosen by typing its code. A dropdown of every public agreement
+    would hold hundreds of thousands of options at a ministry's scale; the rows
+    filtered are already public (or the staff view), so a draft's code finds nothing
+    for the public."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Agreement code"))
+        kwargs.setdefault("field_name", "agreement__code")
+        kwargs.setdefault("lookup_expr", "iexact")
+        kwargs.setdefault("max_length", 60)
+        kwargs.setdefault("help_text", _("The exact code, e.g. 527-0427."))
+        super().__init__(*args, **kwargs)
 
 
 def party_choices(relation):
@@ -194,9 +202,7 @@ class ReconciliationChoice:
 class AmendmentFilter(SearchFilterSet):
     search_fields = ("agreement__code", "agreement__title", "title")
 
-    agreement = django_filters.ModelChoiceFilter(
-        label=_("Agreement"), to_field_name="code", queryset=agreement_choices
-    )
+    agreement = AgreementCodeFilter()
     signed_year = YearFilter(
         label=_("Signed in year"), field_name="signed_on", lookup_expr="year"
     )

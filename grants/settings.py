@@ -313,6 +313,7 @@ PUBLIC_URL_NAMESPACES = ["grants", "indicators"]
 # pair, not the username, means an attacker elsewhere cannot lock an official out.
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_VERBOSE = False  # no banner in every command's output
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "grants.auth_backends.throttled_username"

@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grants.filters import SearchFilterSet, YearFilter, agreement_choices, year_span
+from grants.filters import AgreementCodeFilter, SearchFilterSet, YearFilter, year_span
 from grants.listing import shows_drafts
 from grants.models import ProgramArea
 from grants.search import search_q
@@ -62,9 +62,7 @@ class ResultFilter(SearchFilterSet):
         to_field_name="code",
         queryset=ProgramArea.objects.public(),
     )
-    agreement = django_filters.ModelChoiceFilter(
-        label=_("Agreement"), to_field_name="code", queryset=agreement_choices
-    )
+    agreement = AgreementCodeFilter()
     period_year = YearFilter(label=_("Period covers year"), method="filter_period_year")
     location = django_filters.CharFilter(
         label=_("Location"), method="filter_location", max_length=100
