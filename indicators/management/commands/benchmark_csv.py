@@ -31,6 +31,94 @@ def max_rss_bytes() -> int:
     return usage if sys.platform == "darwin" else usage * 1024
 
 
+def raw_read(rows, chunk_rows) -> int:
+    """The database's own speed for the same query: bytes read (COPY) or 0."""
+    if connection.vendor == "postgresql":
+        total = 0
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(copy_statement(rows)) as copy,
+        ):
+            for data in copy:
+                total += len(data)
+        return total
+    sql, params = compiled_sql(rows)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while cursor.fetchmany(chunk_rows):
+            pass
+    return 0
+
+
+def export(queryset, method=None) -> int:
+    response = csv_response(RESULTS, queryset, method=method)
+    total = 0
+    for chunk in response.streaming_content:
+        total += len(chunk)
+    response.close()
+    return total
+
+
+def measure_export(*, stdout, repeat=3, chunk_rows=2000, method=None) -> dict | None:
+    """Run the raw read and the export alternately `repeat` times, print the figures
+    and return them (None when there is nothing to export)."""
+    queryset = RESULTS.public_queryset()
+    rows = RESULTS.rows_queryset(queryset)
+    count = queryset.count()
+    vendor = connection.vendor
+    raw_name = "raw COPY" if vendor == "postgresql" else "raw cursor read"
+    stdout.write(
+        f"{connection.vendor}: {count} public results "
+        f"({queryset.model.objects.count()} in all), best of {repeat} runs"
+    )
+    if count == 0:
+        stdout.write("Nothing to export: run generate_demo first.")
+        return None
+
+    raw_times, export_times = [], []
+    export_bytes = raw_bytes = 0
+    rss_before = max_rss_bytes()
+    for _ in range(repeat):
+        started = time.perf_counter()
+        raw_bytes = raw_read(rows, chunk_rows)
+        raw_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        export_bytes = export(queryset, method)
+        export_times.append(time.perf_counter() - started)
+    rss_growth = max_rss_bytes() - rss_before
+
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    export(queryset, method)
+    peak = tracemalloc.get_traced_memory()[1] - baseline
+    tracemalloc.stop()
+
+    raw_rate = count / min(raw_times)
+    export_rate = count / min(export_times)
+    ratio = export_rate / raw_rate
+    target = 0.8 if vendor == "postgresql" else 0.5
+    lines = [
+        f"{raw_name:>16}: {min(raw_times):8.2f} s  {raw_rate:12,.0f} rows/s"
+        + (f"  {raw_bytes / MIB:8.1f} MiB" if raw_bytes else ""),
+        f"{'export (' + (method or 'default') + ')':>16}: {min(export_times):8.2f} s  {export_rate:12,.0f} rows/s"
+        f"  {export_bytes / MIB:8.1f} MiB",
+        f"{'ratio':>16}: {ratio:.2f} x {raw_name} (target >= {target})",
+        f"{'memory':>16}: peak allocation during one export {peak / MIB:.1f} MiB "
+        "(target <= 50 MiB); "
+        f"max RSS growth over all runs {rss_growth / MIB:.1f} MiB",
+    ]
+    for line in lines:
+        stdout.write(line)
+    return {
+        "rows": count,
+        "raw_rows_per_s": round(raw_rate),
+        "export_rows_per_s": round(export_rate),
+        "ratio": round(ratio, 3),
+        "peak_growth_mib": round(peak / MIB, 1),
+        "rss_growth_mib": round(rss_growth / MIB, 1),
+    }
+
+
 class Command(BaseCommand):
     help = "Benchmark the results CSV export against a raw read of the same query."
 
@@ -44,77 +132,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, repeat, chunk_rows, method, **options):
-        self.method = method
-        queryset = RESULTS.public_queryset()
-        rows = RESULTS.rows_queryset(queryset)
-        count = queryset.count()
-        vendor = connection.vendor
-        raw_name = "raw COPY" if vendor == "postgresql" else "raw cursor read"
-        self.stdout.write(
-            f"{connection.vendor}: {count} public results "
-            f"({queryset.model.objects.count()} in all), best of {repeat} runs"
+        measure_export(
+            stdout=self.stdout, repeat=repeat, chunk_rows=chunk_rows, method=method
         )
-        if count == 0:
-            self.stdout.write("Nothing to export: run generate_demo first.")
-            return
-
-        raw_times, export_times = [], []
-        export_bytes = raw_bytes = 0
-        rss_before = max_rss_bytes()
-        for _ in range(repeat):
-            started = time.perf_counter()
-            raw_bytes = self.raw_read(rows, chunk_rows)
-            raw_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            export_bytes = self.export(queryset)
-            export_times.append(time.perf_counter() - started)
-        rss_growth = max_rss_bytes() - rss_before
-
-        tracemalloc.start()
-        baseline = tracemalloc.get_traced_memory()[0]
-        self.export(queryset)
-        peak = tracemalloc.get_traced_memory()[1] - baseline
-        tracemalloc.stop()
-
-        raw_rate = count / min(raw_times)
-        export_rate = count / min(export_times)
-        ratio = export_rate / raw_rate
-        target = 0.8 if vendor == "postgresql" else 0.5
-        lines = [
-            f"{raw_name:>16}: {min(raw_times):8.2f} s  {raw_rate:12,.0f} rows/s"
-            + (f"  {raw_bytes / MIB:8.1f} MiB" if raw_bytes else ""),
-            f"{'export (' + (self.method or 'default') + ')':>16}: {min(export_times):8.2f} s  {export_rate:12,.0f} rows/s"
-            f"  {export_bytes / MIB:8.1f} MiB",
-            f"{'ratio':>16}: {ratio:.2f} x {raw_name} (target >= {target})",
-            f"{'memory':>16}: peak allocation during one export {peak / MIB:.1f} MiB "
-            "(target <= 50 MiB); "
-            f"max RSS growth over all runs {rss_growth / MIB:.1f} MiB",
-        ]
-        for line in lines:
-            self.stdout.write(line)
-
-    def raw_read(self, rows, chunk_rows) -> int:
-        """The database's own speed for the same query: bytes read (COPY) or 0."""
-        if connection.vendor == "postgresql":
-            total = 0
-            with (
-                connection.cursor() as cursor,
-                cursor.cursor.copy(copy_statement(rows)) as copy,
-            ):
-                for data in copy:
-                    total += len(data)
-            return total
-        sql, params = compiled_sql(rows)
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while cursor.fetchmany(chunk_rows):
-                pass
-        return 0
-
-    def export(self, queryset) -> int:
-        response = csv_response(RESULTS, queryset, method=self.method)
-        total = 0
-        for chunk in response.streaming_content:
-            total += len(chunk)
-        response.close()
-        return total

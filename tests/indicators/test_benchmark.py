@@ -1,0 +1,44 @@
+import json
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import TestCase
+
+KEYS = {
+    "db",
+    "agreements",
+    "results",
+    "max_list_queries",
+    "queries_flat",
+    "max_list_p50_ms",
+    "trivial_p50_ms",
+    "csv_vs_copy",
+    "csv_peak_growth_mib",
+    "admin_max_p50_ms",
+    "cached_max_p50_ms",
+}
+
+
+class BenchmarkCommandTests(TestCase):
+    """The command's figures are for people to read; the test holds it to its promises:
+    it runs, its last line is the JSON summary, and the query counts it reports are flat
+    and small (the same pages the view tests check one by one)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_seed", verbosity=0)
+        call_command(
+            "generate_demo", agreements=30, results=200, seed=3, stdout=StringIO()
+        )
+
+    def test_prints_a_json_summary_last_with_flat_small_query_counts(self):
+        out = StringIO()
+        call_command("benchmark", runs=1, csv_repeat=1, stdout=out)
+        lines = out.getvalue().strip().splitlines()
+        summary = json.loads(lines[-1])
+        self.assertLessEqual(KEYS, set(summary))
+        self.assertEqual(summary["agreements"], 32)
+        self.assertIs(summary["queries_flat"], True)
+        self.assertLessEqual(summary["max_list_queries"], 7)
+        self.assertGreater(summary["csv_vs_copy"], 0)
+        self.assertIn("queries per page at two scales", out.getvalue())
