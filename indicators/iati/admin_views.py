@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from .importer import import_files
+from .importer import OUTCOME_LABELS, import_files
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 SIGNING_SALT = "indicators.iati.import"
@@ -82,7 +82,10 @@ def _import_view(request):
                 _("Imported %(name)s: %(summary)s.")
                 % {
                     "name": name,
-                    "summary": ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+                    "summary": ", ".join(
+                        f"{n} {OUTCOME_LABELS.get(o, o)}"
+                        for o, n in sorted(counts.items())
+                    )
                     or _("no activities"),
                 },
             )

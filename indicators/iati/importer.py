@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from grants.models import (
     CODE_RE,
@@ -78,6 +79,25 @@ class SkipActivity(Exception):
     """The activity cannot be imported whole; the message says why."""
 
 
+# Labels for the admin page; the codes stay English in the command's output.
+OUTCOME_LABELS = {
+    "created": _("created"),
+    "updated": _("updated"),
+    "unchanged": _("unchanged"),
+    "skipped": _("skipped"),
+}
+CREATED_LABELS = {
+    "organizations": _("organizations"),
+    "participants": _("participants"),
+    "program areas": _("program areas"),
+    "source documents": _("source documents"),
+    "amendments": _("amendments"),
+    "budgets": _("budgets"),
+    "indicators": _("indicators"),
+    "results": _("results"),
+}
+
+
 @dataclass
 class ActivityReport:
     identifier: str
@@ -94,6 +114,17 @@ class ActivityReport:
     @property
     def created_summary(self) -> str:
         return ", ".join(f"{n} {what}" for what, n in sorted(self.created.items()))
+
+    @property
+    def outcome_label(self) -> str:
+        return str(OUTCOME_LABELS.get(self.outcome, self.outcome))
+
+    @property
+    def created_label(self) -> str:
+        return ", ".join(
+            f"{n} {CREATED_LABELS.get(what, what)}"
+            for what, n in sorted(self.created.items())
+        )
 
     def lines(self) -> list[str]:
         if self.skipped:

@@ -64,7 +64,7 @@ class SpanishPagesTests(TestCase):
             reverse("grants:programarea-list"): "Áreas programáticas",
             reverse("indicators:indicator-list"): "Cómo se combinan los periodos",
             reverse("indicators:result-list"): "Logrado",
-            reverse("grants:reports"): "Una fila por convenio publicado",
+            reverse("grants:reports"): "Una fila por convenio: partes, fechas",
             reverse("grants:agreement-detail", args=["527-0427"]): "Total a la fecha",
             reverse("grants:programarea-detail", args=["natural-resources"]): (
                 "Convenios que financian esta área"

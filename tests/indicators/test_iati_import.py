@@ -380,6 +380,19 @@ class AdminImportTests(TestCase):
         self.assertContains(response, "Imported untidy.xml: 2 created, 4 skipped.")
         self.assertEqual(Agreement.objects.count(), 2)
 
+    def test_preview_in_spanish_names_outcomes_and_counts_in_spanish(self):
+        self.client.force_login(self.staff)
+        upload = io.BytesIO(UNTIDY)
+        upload.name = "untidy.xml"
+        response = self.client.post(
+            reverse("iati:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="es"
+        )
+        self.assertContains(response, "Vista previa: todavía no se ha guardado nada")
+        self.assertContains(response, "<td>creado</td>", html=True)
+        self.assertContains(response, "omitido: ")
+        self.assertContains(response, "3 enmiendas")
+        self.assertNotContains(response, "3 amendments")
+
     def test_altered_payload_is_refused_with_a_message(self):
         self.client.force_login(self.staff)
         response = self.client.post(
