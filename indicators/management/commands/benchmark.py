@@ -11,8 +11,9 @@ import json
 import statistics
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
 from django.test import Client, override_settings
@@ -39,6 +40,14 @@ ADMIN_PATHS = [
 ]
 
 
+def benchmark_host() -> str:
+    """A host name the site answers to (the first plain entry of ALLOWED_HOSTS)."""
+    for host in settings.ALLOWED_HOSTS:
+        if host and host != "*" and not host.startswith("."):
+            return host
+    return "localhost"
+
+
 class Command(BaseCommand):
     help = "Times public pages, admin changelists and the CSV export; prints JSON last."
 
@@ -54,7 +63,8 @@ class Command(BaseCommand):
     def handle(self, *args, runs, skip_csv, csv_repeat, **options):
         self.runs = runs
         self.csv_repeat = csv_repeat
-        self.client = Client(HTTP_HOST="127.0.0.1")
+        self.host = benchmark_host()
+        self.client = Client(HTTP_HOST=self.host)
         summary = {
             "db": connection.vendor,
             "agreements": Agreement.objects.count(),
@@ -157,7 +167,7 @@ class Command(BaseCommand):
             username="benchmark-admin",
             defaults={"is_staff": True, "is_superuser": True},
         )
-        client = Client(HTTP_HOST="127.0.0.1")
+        client = Client(HTTP_HOST=self.host)
         client.force_login(user)
         self.stdout.write("\nadmin changelists (superuser):")
         timings = []
@@ -200,6 +210,11 @@ class Command(BaseCommand):
         status = None
         for _ in range(2):
             status = client.get(path).status_code
+        if status != 200:
+            # A figure for an error page would be a figure for the wrong thing.
+            raise CommandError(
+                f"{path} answered {status}, not 200: nothing to measure."
+            )
         samples = []
         for _ in range(self.runs):
             started = time.perf_counter()
