@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from .cache import remember
 from .listing import shows_drafts
 from .models import (
     Agreement,
@@ -95,9 +96,15 @@ def party_choices(relation):
         agreements = Agreement.objects.all()
         if not shows_drafts(request):
             agreements = agreements.public()
-        return Organization.objects.filter(pk__in=agreements.values(relation)).order_by(
-            "name", "pk"
+        # The distinct parties scan every agreement: remembered until the next write.
+        party_ids = remember(
+            "party-ids",
+            (relation, shows_drafts(request)),
+            lambda: sorted(
+                agreements.order_by().values_list(relation, flat=True).distinct()
+            ),
         )
+        return Organization.objects.filter(pk__in=party_ids).order_by("name", "pk")
 
     return choices
 
@@ -153,11 +160,17 @@ class AgreementFilter(SearchFilterSet):
         agreements = Agreement.objects.all()
         if not shows_drafts(self.request):
             agreements = agreements.public()
-        self.filters["currency"].extra["choices"] = lambda: [
-            (code, code)
-            for code in agreements.order_by("currency")
-            .values_list("currency", flat=True)
-            .distinct()
+        currencies = remember(
+            "currencies",
+            shows_drafts(self.request),
+            lambda: list(
+                agreements.order_by("currency")
+                .values_list("currency", flat=True)
+                .distinct()
+            ),
+        )
+        self.filters["currency"].extra["choices"] = [
+            (code, code) for code in currencies
         ]
 
     @classmethod

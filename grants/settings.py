@@ -184,6 +184,9 @@ else:
 # to the record makes every cached page stale at once (grants/cache.py).
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "300"))
 PUBLIC_PAGE_CACHE_ALIAS = "default"
+# Counts and filter choices the list pages need on every request, kept until the next
+# write to the record (grants/cache.py, `remember`); 0 turns this off.
+PUBLIC_VALUE_CACHE_SECONDS = int(os.environ.get("PUBLIC_VALUE_CACHE_SECONDS", "300"))
 PUBLIC_PAGE_CACHE_EXCLUDE = ("/admin/", "/i18n/", "/language/", "/healthz")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
