@@ -1,0 +1,126 @@
+"""Counts and choices remembered until the next write, and the admin's estimated count."""
+
+from unittest import mock
+
+from django.core.cache import cache
+from django.db import connection
+from django.test import TestCase, override_settings
+from django.urls import reverse
+
+from grants import pagination
+from grants.admin_workflow import WorkflowAdmin
+from grants.cache import bump_public_version, cached_count
+from grants.models import Agreement, PublicationState
+from grants.pagination import EstimatedCountPaginator
+from tests.factories import make_agreement, make_staff_user
+
+
+@override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
+class RememberedValuesTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_agreement(currency="USD")
+        make_agreement(currency="EUR")
+        make_agreement(currency="JPY", publication=PublicationState.DRAFT)
+        cls.staff = make_staff_user(is_superuser=True)
+
+    def setUp(self):
+        cache.clear()
+        self.url = reverse("grants:agreement-list")
+
+    def test_a_count_is_remembered_until_the_next_write(self):
+        public = Agreement.objects.public()
+        self.assertEqual(cached_count(public), 2)
+        with self.assertNumQueries(0):
+            self.assertEqual(cached_count(public), 2)
+        # Tests roll back, so the on-commit bump is called by hand here.
+        make_agreement()
+        self.assertEqual(cached_count(public), 2)
+        bump_public_version()
+        self.assertEqual(cached_count(public), 3)
+
+    def test_different_filters_are_counted_apart(self):
+        self.assertEqual(cached_count(Agreement.objects.public()), 2)
+        self.assertEqual(cached_count(Agreement.objects.filter(currency="EUR")), 1)
+        self.assertEqual(cached_count(Agreement.objects.all()), 3)
+
+    def test_the_list_shows_the_count_and_fewer_queries_the_second_time(self):
+        first = self.client.get(self.url)
+        self.assertEqual(first.context["matching_count"], 2)
+        with self.assertNumQueries(4):
+            second = self.client.get(self.url)
+        self.assertEqual(second.context["matching_count"], 2)
+
+    def test_a_draft_currency_never_reaches_the_public_choices(self):
+        self.client.force_login(self.staff)
+        staff_page = self.client.get(self.url)
+        self.assertIn(
+            ("JPY", "JPY"),
+            staff_page.context["filter"].filters["currency"].extra["choices"],
+        )
+        self.client.logout()
+        public_page = self.client.get(self.url)
+        choices = public_page.context["filter"].filters["currency"].extra["choices"]
+        self.assertEqual(choices, [("EUR", "EUR"), ("USD", "USD")])
+        self.assertEqual(public_page.context["matching_count"], 2)
+
+    def test_an_empty_set_counts_zero_without_a_query(self):
+        with self.assertNumQueries(0):
+            self.assertEqual(cached_count(Agreement.objects.none()), 0)
+
+    def test_off_when_the_setting_is_zero(self):
+        with override_settings(PUBLIC_VALUE_CACHE_SECONDS=0):
+            cached_count(Agreement.objects.public())
+            with self.assertNumQueries(1):
+                cached_count(Agreement.objects.public())
+
+
+class EstimatedCountPaginatorTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        for _ in range(3):
+            make_agreement()
+        cls.staff = make_staff_user(is_superuser=True)
+
+    def test_the_workflow_admins_use_it_without_a_full_count(self):
+        self.assertIs(WorkflowAdmin.paginator, EstimatedCountPaginator)
+        self.assertFalse(WorkflowAdmin.show_full_result_count)
+
+    @mock.patch.object(pagination, "ESTIMATE_ABOVE", 0)
+    @mock.patch.object(pagination, "estimated_rows", return_value=12345)
+    def test_estimate_only_unfiltered_and_only_where_the_database_gives_one(
+        self, estimated_rows
+    ):
+        unfiltered = EstimatedCountPaginator(Agreement.objects.order_by("pk"), 10)
+        filtered = EstimatedCountPaginator(
+            Agreement.objects.filter(currency="USD").order_by("pk"), 10
+        )
+        self.assertEqual(unfiltered.count, 12345)
+        self.assertEqual(filtered.count, 3)
+        estimated_rows.return_value = None
+        self.assertEqual(
+            EstimatedCountPaginator(Agreement.objects.order_by("pk"), 10).count, 3
+        )
+
+    @mock.patch.object(pagination, "ESTIMATE_ABOVE", 0)
+    def test_the_estimate_comes_from_postgresql_only(self):
+        estimate = pagination.estimated_rows(Agreement.objects.all())
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE grants_agreement")
+            self.assertEqual(pagination.estimated_rows(Agreement.objects.all()), 3)
+        else:
+            self.assertIsNone(estimate)
+
+    def test_small_tables_are_counted_exactly(self):
+        paginator = EstimatedCountPaginator(Agreement.objects.order_by("pk"), 10)
+        self.assertEqual(paginator.count, 3)
+
+    def test_the_changelist_still_answers_filtered_and_not(self):
+        self.client.force_login(self.staff)
+        for query in ("", "?currency__exact=USD", "?q=AG"):
+            response = self.client.get(
+                reverse("admin:grants_agreement_changelist") + query
+            )
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.context["cl"].result_count, 3)
