@@ -10,9 +10,10 @@ from django.urls import reverse
 from grants import pagination
 from grants.admin_workflow import WorkflowAdmin
 from grants.cache import bump_public_version, cached_count
+from grants.filters import program_area_counts
 from grants.models import Agreement, PublicationState
 from grants.pagination import EstimatedCountPaginator
-from tests.factories import make_agreement, make_staff_user
+from tests.factories import make_agreement, make_program_area, make_staff_user
 
 
 @override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
@@ -124,3 +125,23 @@ class EstimatedCountPaginatorTests(TestCase):
             )
             self.assertEqual(response.status_code, 200)
             self.assertEqual(response.context["cl"].result_count, 3)
+
+
+@override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
+class ProgramAreaCountTests(TestCase):
+    def setUp(self):
+        cache.clear()
+
+    def test_counts_are_remembered_exact_and_sortable(self):
+        busy, quiet = make_program_area(name="Busy"), make_program_area(name="Quiet")
+        for publication in (PublicationState.PUBLISHED, PublicationState.PUBLISHED):
+            make_agreement(publication=publication).program_areas.add(busy)
+        make_agreement(publication=PublicationState.DRAFT).program_areas.add(quiet)
+        url = reverse("grants:programarea-list")
+        response = self.client.get(url, {"sort": "-agreement_count"})
+        rows = [
+            (row.record.name, row.record.agreement_count)
+            for row in response.context["table"].page.object_list
+        ]
+        self.assertEqual(rows[:2], [("Busy", 2), ("Quiet", 0)])
+        self.assertEqual(program_area_counts(include_drafts=True)[quiet.pk], (1, 0))
