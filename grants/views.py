@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
+from .cache import cached_count
 from .charts import Bar, bar_chart
 from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
 from .formatting import money_words
@@ -17,6 +18,7 @@ from .models import Agreement, Amendment, Participation, ProgramArea, Publicatio
 from .tables import AgreementTable, AmendmentTable, ProgramAreaTable
 
 LATEST_RESULTS = 8
+AREA_AGREEMENTS_SHOWN = 50
 
 
 def result_model():
@@ -260,7 +262,10 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
             {
                 "agreements": agreements.with_total(public_only=public_only)
                 .select_related("donor", "recipient")
-                .order_by("code", "pk"),
+                .order_by("code", "pk")[:AREA_AGREEMENTS_SHOWN],
+                # A large area funds thousands of agreements: the page shows the
+                # first ones and links to the agreements list filtered on the area.
+                "agreement_count": cached_count(agreements),
                 "indicators": indicators.order_by("code", "pk"),
                 "results": results.select_related("indicator", "agreement").order_by(
                     "-period_end", "indicator__code", "-pk"

@@ -145,3 +145,25 @@ class ProgramAreaCountTests(TestCase):
         ]
         self.assertEqual(rows[:2], [("Busy", 2), ("Quiet", 0)])
         self.assertEqual(program_area_counts(include_drafts=True)[quiet.pk], (1, 0))
+
+
+class ProgramAreaPageTests(TestCase):
+    def test_a_large_area_shows_its_first_agreements_and_links_to_all(self):
+        area = make_program_area(code="big-area")
+        for _ in range(3):
+            make_agreement().program_areas.add(area)
+        make_agreement(publication=PublicationState.DRAFT).program_areas.add(area)
+        with mock.patch("grants.views.AREA_AGREEMENTS_SHOWN", 2):
+            response = self.client.get(area.get_absolute_url())
+        self.assertEqual(len(response.context["agreements"]), 2)
+        self.assertEqual(response.context["agreement_count"], 3)
+        self.assertContains(response, "The first 2 of 3 agreements")
+        self.assertContains(response, "/agreements/?program_area=big-area")
+        listed = self.client.get("/agreements/?program_area=big-area")
+        self.assertEqual(listed.context["matching_count"], 3)
+
+    def test_a_small_area_has_no_link(self):
+        area = make_program_area()
+        make_agreement().program_areas.add(area)
+        response = self.client.get(area.get_absolute_url())
+        self.assertNotContains(response, 'data-testid="more-agreements"')
