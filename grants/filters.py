@@ -138,6 +138,11 @@ class AgreementFilter(SearchFilterSet):
     recipient = django_filters.ModelChoiceFilter(
         label=_("Recipient"), queryset=party_choices("recipient")
     )
+    framework = AgreementCodeFilter(
+        label=_("Framework agreement"),
+        field_name="framework__code",
+        help_text=_("A framework's exact code: the agreements signed under it."),
+    )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AgreementKind.choices)
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=AgreementStatus.choices

@@ -167,3 +167,26 @@ class ProgramAreaPageTests(TestCase):
         make_agreement().program_areas.add(area)
         response = self.client.get(area.get_absolute_url())
         self.assertNotContains(response, 'data-testid="more-agreements"')
+
+
+class FrameworkPageTests(TestCase):
+    def test_a_large_framework_lists_its_first_agreements_and_links_to_all(self):
+        framework = make_agreement(code="FW-1", kind="framework")
+        for _ in range(3):
+            make_agreement(framework=framework)
+        make_agreement(framework=framework, publication=PublicationState.DRAFT)
+        with mock.patch("grants.views.FRAMEWORK_AGREEMENTS_SHOWN", 2):
+            response = self.client.get(framework.get_absolute_url())
+        self.assertEqual(len(response.context["agreement"].visible_agreements_under), 2)
+        self.assertEqual(response.context["agreements_under_count"], 3)
+        self.assertContains(response, "The first 2 of 3 agreements")
+        self.assertContains(response, "/agreements/?framework=FW-1")
+        listed = self.client.get("/agreements/?framework=FW-1")
+        self.assertEqual(listed.context["matching_count"], 3)
+
+    def test_a_small_framework_has_no_link(self):
+        framework = make_agreement(kind="framework")
+        make_agreement(framework=framework)
+        response = self.client.get(framework.get_absolute_url())
+        self.assertEqual(response.context["agreements_under_count"], 1)
+        self.assertNotContains(response, 'data-testid="more-agreements-under"')
