@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
+from .cache import cached_count
+
 # Below this many rows the exact count is cheap, and an estimate would be noticed.
 ESTIMATE_ABOVE = 50_000
 
@@ -30,7 +32,7 @@ class EstimatedCountPaginator(Paginator):
     """Counts exactly, except an unfiltered changelist of a large PostgreSQL table: there
     COUNT(*) reads the whole table on every page view, and the planner's estimate (a
     fraction of a millisecond) is close enough for the page links. Any filter or search
-    gives back the exact count."""
+    gives back the exact count, remembered until the next write."""
 
     @cached_property
     def count(self):
@@ -40,4 +42,7 @@ class EstimatedCountPaginator(Paginator):
             estimate = estimated_rows(queryset)
             if estimate is not None and estimate > ESTIMATE_ABOVE:
                 return estimate
+        if query is not None:
+            # Exact, and remembered until the next write (grants/cache.py).
+            return cached_count(queryset)
         return super().count

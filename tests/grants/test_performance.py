@@ -190,3 +190,15 @@ class FrameworkPageTests(TestCase):
         response = self.client.get(framework.get_absolute_url())
         self.assertEqual(response.context["agreements_under_count"], 1)
         self.assertNotContains(response, 'data-testid="more-agreements-under"')
+
+
+@override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
+class RememberedAdminCountTests(TestCase):
+    def test_a_filtered_admin_count_is_exact_and_refreshed_by_a_write(self):
+        cache.clear()
+        make_agreement(currency="USD")
+        filtered = Agreement.objects.filter(currency="USD").order_by("pk")
+        self.assertEqual(EstimatedCountPaginator(filtered, 10).count, 1)
+        make_agreement(currency="USD")
+        bump_public_version()  # what the commit of that write does
+        self.assertEqual(EstimatedCountPaginator(filtered, 10).count, 2)
