@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .pagination import EstimatedCountPaginator
 from .versioning import StaleRecordError, stale_message
 from .workflow import (
     WorkflowError,
@@ -275,7 +276,10 @@ class WorkflowAdminMixin:
 
 
 class WorkflowAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
-    pass
+    # At a million rows: no second COUNT(*) of the whole table for "(N total)", and
+    # an estimated count when nothing is filtered (grants/pagination.py).
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
 
 
 class ReasonForm(forms.Form):

@@ -15,6 +15,7 @@ import uuid
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.cache import patch_response_headers
@@ -115,3 +116,35 @@ class PublicPageCacheMiddleware:
             return False
         cache_control = response.get("Cache-Control", "")
         return "private" not in cache_control and "no-store" not in cache_control
+
+
+def remember(name: str, parts, compute):
+    """`compute()`, kept in the cache until the next write to the record (the public
+    version) or `PUBLIC_VALUE_CACHE_SECONDS`: for values a page needs every time that
+    cost a scan at scale (a list's matching count, a filter's choices). `parts` tells
+    apart what `name` computes from (e.g. the query's SQL and parameters). The value
+    is the same for every visitor whose request gives the same `parts`; pages for
+    signed-in staff pass parts that differ from the public ones."""
+    seconds = settings.PUBLIC_VALUE_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = f"public-values:{public_version()}:{name}:{digest}"
+    value = cache().get(key)
+    if value is None:
+        value = compute()
+        cache().set(key, value, seconds)
+    return value
+
+
+def cached_count(queryset) -> int:
+    """`queryset.count()`, remembered until the next write (see `remember`)."""
+    if settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
+        return queryset.count()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    return remember(
+        "count", (queryset.db, sql, tuple(map(str, params))), queryset.count
+    )

@@ -7,9 +7,20 @@ import datetime
 import django_filters
 
 from django import forms
-from django.db.models import Count, Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.utils.translation import gettext_lazy as _
 
+from .cache import remember
 from .listing import shows_drafts
 from .models import (
     Agreement,
@@ -95,9 +106,18 @@ def party_choices(relation):
         agreements = Agreement.objects.all()
         if not shows_drafts(request):
             agreements = agreements.public()
-        return Organization.objects.filter(pk__in=agreements.values(relation)).order_by(
-            "name", "pk"
+        if settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
+            parties = agreements.values(relation)
+            return Organization.objects.filter(pk__in=parties).order_by("name", "pk")
+        # The distinct parties scan every agreement: remembered until the next write.
+        party_ids = remember(
+            "party-ids",
+            (relation, shows_drafts(request)),
+            lambda: sorted(
+                agreements.order_by().values_list(relation, flat=True).distinct()
+            ),
         )
+        return Organization.objects.filter(pk__in=party_ids).order_by("name", "pk")
 
     return choices
 
@@ -117,6 +137,11 @@ class AgreementFilter(SearchFilterSet):
     )
     recipient = django_filters.ModelChoiceFilter(
         label=_("Recipient"), queryset=party_choices("recipient")
+    )
+    framework = AgreementCodeFilter(
+        label=_("Framework agreement"),
+        field_name="framework__code",
+        help_text=_("A framework's exact code: the agreements signed under it."),
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AgreementKind.choices)
     status = django_filters.ChoiceFilter(
@@ -153,11 +178,17 @@ class AgreementFilter(SearchFilterSet):
         agreements = Agreement.objects.all()
         if not shows_drafts(self.request):
             agreements = agreements.public()
-        self.filters["currency"].extra["choices"] = lambda: [
-            (code, code)
-            for code in agreements.order_by("currency")
-            .values_list("currency", flat=True)
-            .distinct()
+        currencies = remember(
+            "currencies",
+            shows_drafts(self.request),
+            lambda: list(
+                agreements.order_by("currency")
+                .values_list("currency", flat=True)
+                .distinct()
+            ),
+        )
+        self.filters["currency"].extra["choices"] = [
+            (code, code) for code in currencies
         ]
 
     @classmethod
@@ -257,6 +288,23 @@ class ProgramAreaFilter(SearchFilterSet):
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
+        counts = program_area_counts(include_drafts=include_drafts)
+        return (
+            ProgramArea.objects.public()
+            .annotate(
+                agreement_count=counts_by_pk(counts, 0),
+                indicator_count=counts_by_pk(counts, 1),
+            )
+            .order_by("display_order", "name", "pk")
+        )
+
+
+def program_area_counts(*, include_drafts: bool):
+    """{area pk: (agreements, indicators)} for every area, counted over the whole
+    record (the join of every agreement and indicator) once per write, not per page
+    view (grants/cache.py, `remember`)."""
+
+    def compute():
         published = PublicationState.PUBLISHED
         agreement_filter = (
             Q() if include_drafts else Q(agreements__publication=published)
@@ -264,15 +312,27 @@ class ProgramAreaFilter(SearchFilterSet):
         indicator_filter = (
             Q() if include_drafts else Q(indicators__publication=published)
         )
-        return (
-            ProgramArea.objects.public()
+        rows = (
+            ProgramArea.objects.order_by()
             .annotate(
-                agreement_count=Count(
+                n_agreements=Count(
                     "agreements", filter=agreement_filter, distinct=True
                 ),
-                indicator_count=Count(
+                n_indicators=Count(
                     "indicators", filter=indicator_filter, distinct=True
                 ),
             )
-            .order_by("display_order", "name", "pk")
+            .values_list("pk", "n_agreements", "n_indicators")
         )
+        return {pk: (agreements, indicators) for pk, agreements, indicators in rows}
+
+    return remember("program-area-counts", include_drafts, compute)
+
+
+def counts_by_pk(counts, position):
+    """The remembered counts as an SQL value per row, so the table can still sort on
+    them; 0 for an area created since (the next write refreshes the counts)."""
+    whens = [When(pk=pk, then=Value(values[position])) for pk, values in counts.items()]
+    if not whens:
+        return Value(0, output_field=IntegerField())
+    return Case(*whens, default=Value(0), output_field=IntegerField())

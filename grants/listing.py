@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from .cache import cached_count
 from .csv_export import csv_response
 from .reports import get_report
 
@@ -102,6 +103,9 @@ class ListPageView(SingleTableMixin, FilterView):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
         # Sorting only: the page size from the query string is capped below.
         RequestConfig(self.request, paginate=False).configure(table)
+        # The matching count scans every matching row: remembered until the next
+        # write (grants/cache.py), keyed by the query itself.
+        table.data._length = cached_count(table.data.data)
         page = positive_int(self.request.GET.get("page"), default=1)
         self.page_notice = ""
         try:

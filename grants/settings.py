@@ -144,6 +144,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # a statement timeout for the web app; manage.py commands run without one.
     pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     pg_options.setdefault("connect_timeout", env_int("DJANGO_DB_CONNECT_TIMEOUT", 5))
+    # JIT compilation pays off for long analytic queries, not for a web page's
+    # short ones: a stale row estimate made the agreements list spend ~1 s of its
+    # 1.2 s compiling a query that ran in 1 ms. DJANGO_DB_JIT=1 turns it back on.
+    if not env_int("DJANGO_DB_JIT", 0):
+        pg_options["options"] = (pg_options.get("options", "") + " -c jit=off").strip()
     statement_timeout_ms = env_int("DJANGO_DB_STATEMENT_TIMEOUT_MS", 0)
     if statement_timeout_ms > 0:
         pg_options["options"] = (
@@ -179,6 +184,9 @@ else:
 # to the record makes every cached page stale at once (grants/cache.py).
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "300"))
 PUBLIC_PAGE_CACHE_ALIAS = "default"
+# Counts and filter choices the list pages need on every request, kept until the next
+# write to the record (grants/cache.py, `remember`); 0 turns this off.
+PUBLIC_VALUE_CACHE_SECONDS = int(os.environ.get("PUBLIC_VALUE_CACHE_SECONDS", "300"))
 PUBLIC_PAGE_CACHE_EXCLUDE = ("/admin/", "/i18n/", "/language/", "/healthz")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
+from .cache import cached_count
 from .charts import Bar, bar_chart
 from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
 from .formatting import money_words
@@ -17,6 +18,8 @@ from .models import Agreement, Amendment, Participation, ProgramArea, Publicatio
 from .tables import AgreementTable, AmendmentTable, ProgramAreaTable
 
 LATEST_RESULTS = 8
+AREA_AGREEMENTS_SHOWN = 50
+FRAMEWORK_AGREEMENTS_SHOWN = 50
 
 
 def result_model():
@@ -169,7 +172,7 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
             "source_documents",
             Prefetch(
                 "agreements_under",
-                queryset=under.order_by("code", "pk"),
+                queryset=under.order_by("code", "pk")[:FRAMEWORK_AGREEMENTS_SHOWN],
                 to_attr="visible_agreements_under",
             ),
         )
@@ -189,8 +192,18 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         show_framework = framework is not None and (
             framework.is_public or not public_only
         )
+        under = agreement.visible_agreements_under
+        under_count = len(under)
+        if under_count >= FRAMEWORK_AGREEMENTS_SHOWN:
+            # A framework may have thousands: the page lists the first ones and links
+            # to the agreements list filtered on the framework.
+            signed_under = Agreement.objects.filter(framework=agreement)
+            if public_only:
+                signed_under = signed_under.public()
+            under_count = cached_count(signed_under)
         context.update(
             {
+                "agreements_under_count": under_count,
                 "amendments": timeline,
                 "total": timeline[-1].running_total if timeline else None,
                 "unreconciled": [a for a in timeline if a.reconciled is False],
@@ -260,7 +273,10 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
             {
                 "agreements": agreements.with_total(public_only=public_only)
                 .select_related("donor", "recipient")
-                .order_by("code", "pk"),
+                .order_by("code", "pk")[:AREA_AGREEMENTS_SHOWN],
+                # A large area funds thousands of agreements: the page shows the
+                # first ones and links to the agreements list filtered on the area.
+                "agreement_count": cached_count(agreements),
                 "indicators": indicators.order_by("code", "pk"),
                 "results": results.select_related("indicator", "agreement").order_by(
                     "-period_end", "indicator__code", "-pk"

@@ -123,7 +123,12 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
         "disaggregation",
         "comment",
     ]
-    date_hierarchy = "period_start"
+    # By the indicator's id, not its code (what Meta.ordering's "indicator" means):
+    # the (indicator, period_start, id) index then gives a page without sorting a
+    # million rows. Any column header still sorts by that column.
+    ordering = ["indicator_id", "period_start", "pk"]
+    # No date_hierarchy: its MIN/MAX and DISTINCT over a million results cost close
+    # to a second on every page view.
     autocomplete_fields = ["indicator", "agreement", "source"]
     readonly_fields = [
         "locked_display",

@@ -306,6 +306,14 @@ class Result(VersionedModel):
         permissions = [
             ("approve_result", _("Can approve, return and reopen results")),
         ]
+        indexes = [
+            # The default order (admin changelist, an indicator's results): a page
+            # is read from the index instead of sorting a million rows.
+            models.Index(
+                fields=["indicator", "period_start", "id"],
+                name="indicators_result_ind_period",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),

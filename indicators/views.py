@@ -1,3 +1,4 @@
+from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
@@ -33,17 +34,32 @@ class ResultListView(ListPageView):
     )
 
 
-def indicator_total(indicator, results):
+INDICATOR_RESULTS_SHOWN = 200
+
+
+def results_summary(indicator, results):
     """The indicator's total as its aggregation defines it, over the results without a
-    disaggregation (a group's value is part of the whole, not added to it). None when
-    the indicator is not summable or nothing is reported."""
-    whole = [result for result in results if not result.disaggregation]
-    if not whole or indicator.aggregation == Aggregation.NONE:
-        return None
-    if indicator.aggregation == Aggregation.LATEST:
-        last_end = max(result.period_end for result in whole)
-        whole = [result for result in whole if result.period_end == last_end]
-    return sum(result.actual_value for result in whole)
+    disaggregation (a group's value is part of the whole, not added to it); None when
+    the indicator is not summable or nothing is reported. With the figures around it,
+    computed by the database over all of `results` (one query, two for "latest")."""
+    whole = Q(disaggregation="")
+    figures = results.aggregate(
+        count=Count("pk"),
+        with_target=Count("pk", filter=Q(target_value__isnull=False)),
+        latest_period_end=Max("period_end"),
+        whole_count=Count("pk", filter=whole),
+        whole_latest_end=Max("period_end", filter=whole),
+        whole_sum=Sum("actual_value", filter=whole),
+    )
+    total = None
+    if figures["whole_count"] and indicator.aggregation != Aggregation.NONE:
+        total = figures["whole_sum"]
+        if indicator.aggregation == Aggregation.LATEST:
+            total = results.filter(
+                whole, period_end=figures["whole_latest_end"]
+            ).aggregate(total=Sum("actual_value"))["total"]
+    figures["total"] = total
+    return figures
 
 
 class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
@@ -67,20 +83,26 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
         results = Result.objects.filter(indicator=indicator)
         if not self.include_drafts:
             results = results.public()
-        results = list(
+        # Totals over every result in SQL; the chart and table show the latest
+        # INDICATOR_RESULTS_SHOWN (an indicator reported for a decade by every
+        # agreement has tens of thousands), with a link to the full results list.
+        summary = results_summary(indicator, results)
+        latest = list(
             results.select_related("agreement", "source").order_by(
-                "period_start", "period_end", "location", "disaggregation", "pk"
-            )
+                "-period_start", "-period_end", "-location", "-disaggregation", "-pk"
+            )[:INDICATOR_RESULTS_SHOWN]
         )
-        for result in results:
+        latest.reverse()
+        for result in latest:
             result.indicator = indicator
         context.update(
             {
-                "results": results,
-                "total": indicator_total(indicator, results),
-                "has_targets": any(r.target_value is not None for r in results),
-                "chart": self.results_chart(indicator, results),
-                "latest_period_end": max((r.period_end for r in results), default=None),
+                "results": latest,
+                "result_count": summary["count"],
+                "total": summary["total"],
+                "has_targets": summary["with_target"] > 0,
+                "chart": self.results_chart(indicator, latest),
+                "latest_period_end": summary["latest_period_end"],
             }
         )
         return context

@@ -27,3 +27,4 @@ WHITENOISE_AUTOREFRESH = True
 # Tests roll back instead of committing, so the version bump never runs: the page cache
 # is off here and switched on by the tests of the cache itself.
 PUBLIC_PAGE_CACHE_SECONDS = 0
+PUBLIC_VALUE_CACHE_SECONDS = 0

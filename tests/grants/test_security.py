@@ -124,7 +124,10 @@ class DeployCheckTests(TestCase):
     def test_statement_timeout_for_the_web_app_only(self):
         url = "postgres://app@db.example.org:5432/grants"
         command = settings_under(["DATABASES"], DATABASE_URL=url)
-        self.assertNotIn("options", command["DATABASES"]["default"]["OPTIONS"])
+        # JIT is off for every connection of the app (grants/settings.py).
+        self.assertEqual(
+            command["DATABASES"]["default"]["OPTIONS"]["options"], "-c jit=off"
+        )
         self.assertEqual(
             command["DATABASES"]["default"]["OPTIONS"]["connect_timeout"], 5
         )
@@ -139,14 +142,16 @@ class DeployCheckTests(TestCase):
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         web = json.loads(result.stdout.strip().splitlines()[-1])
-        self.assertEqual(web["options"], "-c statement_timeout=10000")
+        self.assertEqual(web["options"], "-c jit=off -c statement_timeout=10000")
         tuned = settings_under(
             ["DATABASES"], DATABASE_URL=url, DJANGO_DB_STATEMENT_TIMEOUT_MS="2500"
         )
         self.assertEqual(
             tuned["DATABASES"]["default"]["OPTIONS"]["options"],
-            "-c statement_timeout=2500",
+            "-c jit=off -c statement_timeout=2500",
         )
+        with_jit = settings_under(["DATABASES"], DATABASE_URL=url, DJANGO_DB_JIT="1")
+        self.assertNotIn("options", with_jit["DATABASES"]["default"]["OPTIONS"])
 
 
 class SecurityHeadersTests(TestCase):
