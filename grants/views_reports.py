@@ -1,5 +1,5 @@
-"""The CSV report catalogue (a data dictionary), the downloads, and the `?format=csv`
-hook for the public list pages."""
+"""The CSV report catalogue (a data dictionary) and the whole-report downloads. The
+list pages' `?format=csv` lives in grants/listing.py (ListPageView)."""
 
 from django.http import Http404
 from django.shortcuts import render
@@ -44,21 +44,3 @@ def report_csv(request, name):
     if report is None:
         raise Http404(_("There is no report called “%(name)s”.") % {"name": name})
     return csv_response(report)
-
-
-class CSVExportMixin:
-    """For a `SingleTableMixin + FilterView` list page: `?format=csv` streams the whole
-    filtered, searched and sorted set (every page) as the `csv_report` report.
-
-    The view's queryset must be built on `public()`.
-    """
-
-    csv_report_name: str = ""
-
-    def render_to_response(self, context, **response_kwargs):
-        if self.request.GET.get("format") == "csv":
-            table = context.get("table")
-            # The table's data is the filtered queryset after the table's sorting.
-            queryset = table.data.data if table is not None else self.object_list
-            return csv_response(get_report(self.csv_report_name), queryset)
-        return super().render_to_response(context, **response_kwargs)
