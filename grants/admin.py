@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from .admin_import import StaffImportMixin
@@ -14,6 +13,7 @@ from .admin_workflow import (
 )
 from .cache import remember
 from .csv_export import Report, csv_response
+from .formatting import money
 from .models import (
     Agreement,
     Amendment,
@@ -40,14 +40,6 @@ def export_selected_csv_action(report: Report):
         )
 
     return export_selected_csv
-
-
-def money(value):
-    return (
-        "—"
-        if value is None
-        else number_format(value, decimal_pos=2, force_grouping=True)
-    )
 
 
 def agreement_currency_filter(field_path):
