@@ -182,9 +182,7 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         agreement = self.object
         public_only = not self.include_drafts
         timeline = list(agreement.amendment_timeline(public_only=public_only))
-        results = agreement.results.all() if not public_only else None
-        if public_only:
-            results = agreement.results.public()
+        results = agreement.results.public() if public_only else agreement.results.all()
         results = results.select_related(
             "indicator", "indicator__program_area", "agreement", "source"
         ).order_by("indicator__code", "period_start", "pk")
