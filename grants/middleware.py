@@ -44,8 +44,9 @@ class RejectNulBytesMiddleware:
 class PublicPagesReadOnlyMiddleware:
     """Answer 405 to anything but GET and HEAD on the public pages.
 
-    The public pages are every URL in a namespace of settings.PUBLIC_URL_NAMESPACES;
-    the admin and the language switch (which need POST) are outside them.
+    The public pages are every URL in a namespace of settings.PUBLIC_URL_NAMESPACES
+    (the language switch included: it is a GET link); the admin, which needs POST,
+    is outside them.
     """
 
     def __init__(self, get_response):
