@@ -74,7 +74,7 @@ class ListPageView(SingleTableMixin, FilterView):
                 content_type="text/plain; charset=utf-8",
             )
         return csv_response(
-            get_report(self.csv_report_name), self.get_filtered_queryset()
+            get_report(self.csv_report_name), self.get_filtered_queryset(filterset)
         )
 
     def get_queryset(self):
@@ -85,10 +85,12 @@ class ListPageView(SingleTableMixin, FilterView):
             return {}
         return {"exclude": self.get_table_class().staff_only}
 
-    def get_filtered_queryset(self):
+    def get_filtered_queryset(self, filterset=None):
         """The whole filtered set in the table's order (sort parameter included),
-        not only the current page; empty when the filters are invalid."""
-        filterset = self.get_filterset(self.get_filterset_class())
+        not only the current page; empty when the filters are invalid. Pass the
+        filterset when it is already built, so it is not validated twice."""
+        if filterset is None:
+            filterset = self.get_filterset(self.get_filterset_class())
         queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
         table = self.get_table_class()(data=queryset, **self.get_table_kwargs())
         RequestConfig(self.request, paginate=False).configure(table)
