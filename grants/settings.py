@@ -147,14 +147,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation pays off for long analytic queries, not for a web page's
     # short ones: a stale row estimate made the agreements list spend ~1 s of its
     # 1.2 s compiling a query that ran in 1 ms. DJANGO_DB_JIT=1 turns it back on.
+    server_options = [pg_options.get("options", "")]
     if not env_int("DJANGO_DB_JIT", 0):
-        pg_options["options"] = (pg_options.get("options", "") + " -c jit=off").strip()
+        server_options.append("-c jit=off")
     statement_timeout_ms = env_int("DJANGO_DB_STATEMENT_TIMEOUT_MS", 0)
     if statement_timeout_ms > 0:
-        pg_options["options"] = (
-            pg_options.get("options", "")
-            + f" -c statement_timeout={statement_timeout_ms}"
-        ).strip()
+        server_options.append(f"-c statement_timeout={statement_timeout_ms}")
+    if options := " ".join(server_options).strip():
+        pg_options["options"] = options
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer work at once; IMMEDIATE avoids
     # "database is locked" when a read transaction later tries to write.
