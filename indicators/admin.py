@@ -17,7 +17,7 @@ from grants.admin_workflow import (
     run_all_or_nothing,
 )
 
-from .models import Indicator, Result, ResultStatus
+from .models import NEWEST_FIRST, Indicator, Result, ResultStatus
 from .reports import RESULTS
 from .resources import ResultResource
 from .workflow import (
@@ -123,10 +123,10 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
         "disaggregation",
         "comment",
     ]
-    # By the indicator's id, not its code (what Meta.ordering's "indicator" means):
-    # the (indicator, period_start, id) index then gives a page without sorting a
-    # million rows. Any column header still sorts by that column.
-    ordering = ["indicator_id", "period_start", "pk"]
+    # Newest first, as the public list: read backwards from an index
+    # (indicators_result_newest), not sorted over a million rows. Any column
+    # header still sorts by that column.
+    ordering = list(NEWEST_FIRST)
     # No date_hierarchy: its MIN/MAX and DISTINCT over a million results cost close
     # to a second on every page view.
     autocomplete_fields = ["indicator", "agreement", "source"]

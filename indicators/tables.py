@@ -70,7 +70,7 @@ class ResultTable(SiteTable):
     period_start = tables.Column(
         verbose_name=_("Period"),
         attrs={"td": {"class": "period"}},
-        order_by=sortable("period_start", "period_end"),
+        order_by=sortable("period_end", "period_start"),
     )
     location = tables.Column(verbose_name=_("Location"), order_by=sortable("location"))
     disaggregation = tables.Column(
@@ -97,6 +97,8 @@ class ResultTable(SiteTable):
     class Meta(SiteTable.Meta):
         model = Result
         fields = ()
+        # The list's own order (newest first), shown as a sort on Period.
+        order_by = ("-period_start",)
         sequence = (
             "indicator",
             "program_area",

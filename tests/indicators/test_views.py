@@ -70,6 +70,28 @@ class ResultListTests(TestCase):
         self.assertEqual(self.results(location="junin"), [self.lima])
         self.assertEqual(self.results(q="JUNÍN"), [self.lima])
 
+    def test_newest_first_by_default_and_marked_on_the_period_column(self):
+        response = self.client.get(reverse("indicators:result-list"))
+        ends = [(r.period_end, r.period_start) for r in rows(response)]
+        self.assertEqual(ends[0][0], datetime.date(2024, 12, 31))
+        self.assertEqual(ends, sorted(ends, reverse=True))
+        self.assertContains(response, 'aria-sort="descending"', count=1)
+        # The header's link turns it round: oldest first.
+        oldest = self.results(sort="period_start")
+        self.assertEqual(oldest[-1], self.lima)
+        self.assertEqual([(r.period_end, r.period_start) for r in oldest], sorted(ends))
+
+    def test_the_same_period_keeps_a_stable_order(self):
+        twin = make_result(
+            indicator=self.indicator,
+            period_start=self.lima.period_start,
+            period_end=self.lima.period_end,
+            location="Cusco",
+        )
+        # Equal periods: the latest entered first, on every page.
+        self.assertEqual(self.results()[:2], [twin, self.lima])
+        self.assertEqual(self.results(per_page=1, page=2), [self.lima])
+
     def test_values_are_written_for_the_language(self):
         response = self.client.get(
             reverse("indicators:result-list"), {"indicator": "ghg-emissions-reduced"}
