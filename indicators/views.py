@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
+from grants.cache import remember
 from grants.charts import Bar, bar_chart
 from grants.formatting import period, quantity
 from grants.listing import ListPageView
@@ -34,7 +35,7 @@ class ResultListView(ListPageView):
     )
 
 
-INDICATOR_RESULTS_SHOWN = 200
+INDICATOR_RESULTS_SHOWN = 100
 
 
 def results_summary(indicator, results):
@@ -86,10 +87,16 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
         # Totals over every result in SQL; the chart and table show the latest
         # INDICATOR_RESULTS_SHOWN (an indicator reported for a decade by every
         # agreement has tens of thousands), with a link to the full results list.
-        summary = results_summary(indicator, results)
+        # The totals scan every result of the indicator: remembered until the next
+        # write to the record (grants/cache.py), apart for the public and staff views.
+        summary = remember(
+            "indicator-summary",
+            (indicator.pk, self.include_drafts),
+            lambda: results_summary(indicator, results),
+        )
         latest = list(
             results.select_related("agreement", "source").order_by(
-                "-period_start", "-period_end", "-location", "-disaggregation", "-pk"
+                "-period_end", "-period_start", "-location", "-disaggregation", "-pk"
             )[:INDICATOR_RESULTS_SHOWN]
         )
         latest.reverse()

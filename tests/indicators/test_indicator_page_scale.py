@@ -5,10 +5,12 @@ import datetime
 from decimal import Decimal
 from unittest import mock
 
-from django.test import TestCase
+from django.core.cache import cache
+from django.test import TestCase, override_settings
 
+from grants.cache import bump_public_version
 from indicators.models import Aggregation, ResultStatus
-from tests.factories import make_indicator, make_result
+from tests.factories import make_indicator, make_result, make_staff_user
 
 
 def year(y):
@@ -63,3 +65,39 @@ class IndicatorPageAtScaleTests(TestCase):
         response = self.get(self.make(Aggregation.NONE))
         self.assertIsNone(response.context["total"])
         self.assertFalse(response.context["has_targets"])
+
+
+@override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
+class RememberedSummaryTests(TestCase):
+    """The totals scan every result: remembered until the next write, and never shared
+    between the public and a signed-in official (who also sees drafts)."""
+
+    def setUp(self):
+        cache.clear()
+        self.indicator = make_indicator(code="ind-remembered")
+        make_result(indicator=self.indicator, actual_value=Decimal("5"), **year(2021))
+        make_result(
+            indicator=self.indicator,
+            actual_value=Decimal("7"),
+            status=ResultStatus.SUBMITTED,
+            **year(2022),
+        )
+
+    def total(self):
+        return self.client.get(self.indicator.get_absolute_url()).context["total"]
+
+    def test_remembered_until_the_next_write(self):
+        self.assertEqual(self.total(), Decimal("5"))
+        make_result(indicator=self.indicator, actual_value=Decimal("1"), **year(2023))
+        # Tests roll back, so the on-commit bump is called by hand here.
+        self.assertEqual(self.total(), Decimal("5"))
+        bump_public_version()
+        self.assertEqual(self.total(), Decimal("6"))
+
+    def test_the_staff_total_never_reaches_the_public(self):
+        self.client.force_login(make_staff_user())
+        self.assertEqual(self.total(), Decimal("12"))
+        self.client.logout()
+        self.assertEqual(self.total(), Decimal("5"))
+        self.client.force_login(make_staff_user())
+        self.assertEqual(self.total(), Decimal("12"))
