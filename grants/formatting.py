@@ -1,9 +1,11 @@
 """Numbers, money and periods written for the reader's language (202.9 / 202,9)."""
 
+import functools
 from decimal import Decimal
 
 from django.contrib.humanize.templatetags.humanize import intword
 from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 
 NOTHING = "—"
 
@@ -36,6 +38,13 @@ def quantity(value):
 
 def period(start, end):
     """A period as years when it covers whole years ("2018–2022"), else as dates."""
+    return _period(start, end, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _period(start, end, language):
+    # Remembered per language: a page of results repeats the same few periods, and
+    # formatting two dates costs more than the rest of a table cell.
     if start is None and end is None:
         return NOTHING
     if (
