@@ -32,7 +32,7 @@ from .models import (
     PublicationState,
 )
 from .money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-from .search import search_q
+from .search import search_in
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 SEARCH_MAX_LENGTH = 200
@@ -79,7 +79,7 @@ class SearchFilterSet(django_filters.FilterSet):
                 filter_.extra["empty_label"] = _("Any")
 
     def filter_search(self, queryset, name, value):
-        return queryset.filter(search_q(self.search_fields, value))
+        return search_in(queryset, self.search_fields, value)
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
