@@ -136,7 +136,9 @@ class AmendmentTable(SiteTable):
     currency = tables.Column(
         verbose_name=_("Currency"),
         accessor="agreement__currency",
-        order_by=sortable("agreement__currency"),
+        # Then by agreement and sequence: read through the agreements' currency
+        # index, each agreement's few amendments in order, not a sort of them all.
+        order_by=sortable("agreement__currency", "agreement_id", "sequence"),
     )
     amount = tables.Column(
         verbose_name=_("Amount"), attrs=NUM, order_by=sortable("amount")
