@@ -6,6 +6,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from django.core.paginator import EmptyPage
 from django.http import HttpResponse
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,9 @@ from .reports import get_report
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
+# A sort no index serves (SiteTable.indexed_sorts) reads and sorts every matching
+# row: about a second for 600,000 results. Offered up to this many matching rows.
+COSTLY_SORT_MAX_ROWS = 100_000
 
 
 def shows_drafts(request):
@@ -102,23 +106,50 @@ class ListPageView(SingleTableMixin, FilterView):
         return min(per_page, self.max_per_page)
 
     def get_table(self, **kwargs):
-        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
-        # Sorting only: the page size from the query string is capped below.
-        RequestConfig(self.request, paginate=False).configure(table)
+        data = self.get_table_data()
         # The matching count scans every matching row: remembered until the next
         # write (grants/cache.py), keyed by the query itself.
-        table.data._length = cached_count(table.data.data)
-        page = positive_int(self.request.GET.get("page"), default=1)
+        count = cached_count(data)
+        table = self.get_table_class()(data=data, **kwargs)
         self.page_notice = ""
+        refused = self.costly_sort(table, count)
+        if refused:
+            self.page_notice = _(
+                "Sorting by “%(column)s” is offered once the filters leave at most "
+                "%(limit)s rows (%(count)s match now): the list keeps its usual order."
+            ) % {
+                "column": refused.header,
+                "limit": number_format(COSTLY_SORT_MAX_ROWS, force_grouping=True),
+                "count": number_format(count, force_grouping=True),
+            }
+        else:
+            # Sorting only: the page size from the query string is capped below.
+            RequestConfig(self.request, paginate=False).configure(table)
+        table.data._length = count
+        page = positive_int(self.request.GET.get("page"), default=1)
         try:
             table.paginate(per_page=self.get_per_page(), page=page)
         except EmptyPage:
             last = max(table.paginator.num_pages, 1)
             table.page = table.paginator.page(last)
-            self.page_notice = _(
+            notice = _(
                 "There is no page %(asked)s: showing the last page, %(last)s."
             ) % {"asked": page, "last": last}
+            self.page_notice = " ".join(filter(None, [self.page_notice, notice]))
         return table
+
+    def costly_sort(self, table, count):
+        """The column asked to sort by when no index serves its sort and more than
+        COSTLY_SORT_MAX_ROWS rows match; None when the sort is fine."""
+        indexed = table.indexed_sorts
+        name = self.request.GET.get(table.prefixed_order_by_field, "")
+        name = name.split(",")[0].strip().lstrip("-")
+        if indexed is None or count <= COSTLY_SORT_MAX_ROWS or name in indexed:
+            return None
+        if name not in table.columns:
+            return None
+        column = table.columns[name]
+        return column if column.orderable else None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -23,6 +23,10 @@ class SiteTable(tables.Table):
 
     admin_change_url = ""
     staff_only = ("publication_state", "edit")
+    # Columns whose sort an index serves (None: every column, for small tables).
+    # Sorting by any other column sorts every matching row, so the list offers it
+    # only while the filters leave at most grants.listing.COSTLY_SORT_MAX_ROWS.
+    indexed_sorts: tuple[str, ...] | None = None
 
     publication_state = tables.Column(
         verbose_name=_("Publication"), empty_values=(), orderable=False
@@ -55,6 +59,7 @@ NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 class AgreementTable(SiteTable):
     admin_change_url = "admin:grants_agreement_change"
+    indexed_sorts = ("code", "title", "kind", "status", "currency")
 
     code = tables.Column(
         verbose_name=_("Code"), linkify=True, order_by=sortable("code")
@@ -108,6 +113,17 @@ class AgreementTable(SiteTable):
 
 class AmendmentTable(SiteTable):
     admin_change_url = "admin:grants_amendment_change"
+    indexed_sorts = (
+        "agreement",
+        "sequence",
+        "title",
+        "signed_on",
+        "period_start",
+        "currency",
+        "amount",
+        "running_total",
+        "stated_cumulative_total",
+    )
 
     agreement = tables.Column(
         verbose_name=_("Agreement"),

@@ -47,6 +47,7 @@ class IndicatorTable(SiteTable):
 
 class ResultTable(SiteTable):
     admin_change_url = "admin:indicators_result_change"
+    indexed_sorts = ("period_start",)
     staff_only = (*SiteTable.staff_only, "status")
 
     indicator = tables.Column(

@@ -1,0 +1,74 @@
+"""Sorts no index serves are offered while few enough rows match."""
+
+import csv
+import io
+from unittest import mock
+
+from django.test import TestCase
+from django.urls import reverse
+
+from grants.tables import AgreementTable, AmendmentTable
+from indicators.tables import ResultTable
+from tests.factories import make_agreement, make_organization
+
+
+def codes(response):
+    return [row.record.code for row in response.context["table"].paginated_rows]
+
+
+class CostlySortTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        zeta = make_organization(name="Zeta Fund")
+        alpha = make_organization(name="Alpha Agency")
+        make_agreement(code="AA-1", title="Water", donor=zeta)
+        make_agreement(code="BB-1", title="Forests", donor=alpha)
+        cls.url = reverse("grants:agreement-list")
+
+    def test_offered_while_few_rows_match(self):
+        response = self.client.get(self.url, {"sort": "donor"})
+        self.assertEqual(codes(response), ["BB-1", "AA-1"])
+        self.assertEqual(response.context["page_notice"], "")
+
+    @mock.patch("grants.listing.COSTLY_SORT_MAX_ROWS", 1)
+    def test_refused_with_a_notice_past_the_limit(self):
+        response = self.client.get(self.url, {"sort": "-donor"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(codes(response), ["AA-1", "BB-1"])
+        self.assertContains(response, "Sorting by “Donor” is offered once")
+        self.assertContains(response, "(2 match now)")
+        self.assertNotContains(response, 'aria-sort="descending"')
+
+    @mock.patch("grants.listing.COSTLY_SORT_MAX_ROWS", 1)
+    def test_an_indexed_sort_is_always_offered(self):
+        response = self.client.get(self.url, {"sort": "title"})
+        self.assertEqual(codes(response), ["BB-1", "AA-1"])
+        self.assertEqual(response.context["page_notice"], "")
+
+    @mock.patch("grants.listing.COSTLY_SORT_MAX_ROWS", 1)
+    def test_a_filter_that_narrows_enough_brings_it_back(self):
+        response = self.client.get(self.url, {"sort": "-donor", "q": "forests"})
+        self.assertEqual(codes(response), ["BB-1"])
+        self.assertEqual(response.context["page_notice"], "")
+
+    @mock.patch("grants.listing.COSTLY_SORT_MAX_ROWS", 1)
+    def test_the_csv_download_keeps_the_sort(self):
+        response = self.client.get(self.url, {"sort": "donor", "format": "csv"})
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(body)))
+        self.assertEqual([row[0] for row in rows[1:]], ["BB-1", "AA-1"])
+
+    @mock.patch("grants.listing.COSTLY_SORT_MAX_ROWS", 1)
+    def test_unknown_or_unsortable_columns_are_not_named(self):
+        for sort in ("nonsense", "-", "publication_state", "edit,title"):
+            with self.subTest(sort=sort):
+                response = self.client.get(self.url, {"sort": sort})
+                self.assertEqual(response.status_code, 200)
+                self.assertNotContains(response, "is offered once")
+
+    def test_declared_columns_exist_and_sort(self):
+        for table in (AgreementTable, AmendmentTable, ResultTable):
+            for name in table.indexed_sorts:
+                with self.subTest(table=table.__name__, column=name):
+                    self.assertIn(name, table.base_columns)
+                    self.assertIsNot(table.base_columns[name].orderable, False)
