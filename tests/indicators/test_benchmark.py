@@ -16,6 +16,9 @@ KEYS = {
     "csv_peak_growth_mib",
     "admin_max_p50_ms",
     "cached_max_p50_ms",
+    "cold_max_p50_ms",
+    "max_sort_p50_ms",
+    "sorts_refused",
 }
 
 
@@ -42,3 +45,6 @@ class BenchmarkCommandTests(TestCase):
         self.assertLessEqual(summary["max_list_queries"], 7)
         self.assertGreater(summary["csv_vs_copy"], 0)
         self.assertIn("queries per page at two scales", out.getvalue())
+        # Every column of the three large lists, both ways; none refused at this size.
+        self.assertIn("/results/?sort=-actual_value", out.getvalue())
+        self.assertEqual(summary["sorts_refused"], 0)

@@ -1,27 +1,37 @@
 """Measure the public pages, the admin and the CSV export on the current database.
 
 Timings are in-process (Django's test client, no network), the median of many runs after
-a warm-up, with the public-page cache off unless stated. Query counts are compared at two
-scales of the *same* page: a list shown 5 rows at a time and 50 at a time, and the detail
-page of the smallest and of the largest agreement (by amendments and results). A count
-that grows with the rows shown is an N+1. Each page is requested once before its
-queries are counted, so remembered counts and choices (grants/cache.py) are warm, as on
-every view but the first after a write. The last line printed is one JSON object.
+a warm-up, with the public-page cache off unless stated. Each list is timed as it comes,
+searched for a word most rows contain and for one only a few contain, filtered, sorted
+by a column, and at page 50. Every sortable column of the three large lists is then
+timed both ways, once a sort is refused past grants.listing.COSTLY_SORT_MAX_ROWS it says
+so. Query counts are compared at two scales of the *same* page: a list shown 5 rows at
+a time and 50 at a time, and the detail page of the smallest and of the largest
+agreement (by amendments). A count that grows with the rows shown is an N+1. Pages are
+warm: remembered counts, choices and totals (grants/cache.py) are kept until the next
+write, as on every view but the first after a write; "cold" figures time that first
+view (the remembered values dropped before each run). The last line printed is one
+JSON object.
 """
 
+import contextlib
 import json
 import statistics
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils.module_loading import import_string
 
 from grants.cache import bump_public_version
+from grants.listing import COSTLY_SORT_MAX_ROWS
 from grants.models import Agreement, Amendment, ProgramArea
 from indicators.models import Indicator, Result
 
@@ -32,6 +42,12 @@ LIST_PATHS = [
     "/indicators/",
     "/results/",
 ]
+# Lists whose every column sort is timed (the large tables).
+SORTED_LISTS = {
+    "/agreements/": "grants.tables.AgreementTable",
+    "/amendments/": "grants.tables.AmendmentTable",
+    "/results/": "indicators.tables.ResultTable",
+}
 ADMIN_PATHS = [
     "/admin/grants/agreement/",
     "/admin/grants/agreement/?publication__exact=published",
@@ -77,22 +93,40 @@ class Command(BaseCommand):
             f"database {summary['db']}: {summary['agreements']} agreements, "
             f"{summary['amendments']} amendments, {summary['results']} results"
         )
-        with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
+        variants = self.list_variants()
+        with self.static_files(), override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
             summary["trivial_p50_ms"] = self.time_path("/robots.txt")["p50_ms"]
-            lists = [self.measure(path) for path in self.list_variants()]
+            self.stdout.write(
+                "\npublic lists (page cache off, remembered values warm):"
+            )
+            lists = [self.measure(path) for path in variants]
+            self.stdout.write("\ndetail pages:")
             details = [self.measure(path) for path in self.detail_paths()]
-        with override_settings(PUBLIC_PAGE_CACHE_SECONDS=300):
+            self.stdout.write("\nfirst view after a write (remembered values cold):")
+            cold = [
+                self.time_path(path, cold=True, show=True)
+                for path in [*LIST_PATHS, *self.detail_paths()]
+            ]
+            sorts = self.sort_timings()
+        with self.static_files(), override_settings(PUBLIC_PAGE_CACHE_SECONDS=300):
             bump_public_version()
-            cached = [self.time_path(path) for path in self.list_variants()[:5]]
-        flat = self.query_growth()
-        admin_times = self.admin_timings()
+            self.stdout.write("\npage cache on (anonymous visitors):")
+            cached = [self.time_path(path, show=True) for path in LIST_PATHS]
+        with self.static_files():
+            flat = self.query_growth()
+            admin_times = self.admin_timings()
 
         pages = lists + details
+        offered = [s for s in sorts if not s["refused"]]
         summary.update(
             max_list_queries=max(p["queries"] for p in pages),
             queries_flat=all(f["flat"] for f in flat),
             max_list_p50_ms=max(p["p50_ms"] for p in lists),
             max_detail_p50_ms=max((p["p50_ms"] for p in details), default=0),
+            cold_max_p50_ms=max(p["p50_ms"] for p in cold),
+            max_sort_p50_ms=max((p["p50_ms"] for p in offered), default=0),
+            sorts_over_50_ms=sorted({p["path"] for p in offered if p["p50_ms"] > 50}),
+            sorts_refused=len(sorts) - len(offered),
             cached_max_p50_ms=max(p["p50_ms"] for p in cached),
             admin_max_p50_ms=max(a["p50_ms"] for a in admin_times),
         )
@@ -103,17 +137,62 @@ class Command(BaseCommand):
     # -- what is measured ---------------------------------------------------------------
 
     def list_variants(self):
-        agreement = Agreement.objects.public().order_by("pk").first()
-        term = agreement.code[:4] if agreement else "a"
+        """Each list as it comes; searched for a word most rows contain ("common")
+        and for a whole agreement code, which few rows contain ("rare"); filtered on
+        a field of its own; sorted by a column, descending; and at page 50."""
+        public = Agreement.objects.public().order_by("pk")
+        agreement = public[public.count() // 2] if public.exists() else None
+        common = agreement.code[:4] if agreement else "a"
+        rare = agreement.code if agreement else "zzzz"
+        indicator = Indicator.objects.public().order_by("pk").first()
+        area = ProgramArea.objects.public().order_by("pk").first()
+        filters = {
+            "/agreements/": f"currency={agreement.currency if agreement else 'USD'}",
+            "/amendments/": f"agreement={rare}",
+            "/program-areas/": f"q={area.name.split()[0] if area else 'a'}",
+            "/indicators/": f"unit={indicator.unit if indicator else 'people'}",
+            "/results/": f"indicator={indicator.code if indicator else 'none'}",
+        }
+        sorts = {
+            "/agreements/": "-title",
+            "/amendments/": "-amount",
+            "/program-areas/": "-agreement_count",
+            "/indicators/": "-name",
+            "/results/": "period_start",
+        }
         variants = []
         for path in LIST_PATHS:
             variants += [
                 path,
-                f"{path}?q={term}",
-                f"{path}?sort=-pk",
+                f"{path}?q={quote(common)}",
+                f"{path}?q={quote(rare)}",
+                f"{path}?{filters[path]}",
+                f"{path}?sort={sorts[path]}",
                 f"{path}?page=50",
             ]
         return variants
+
+    def sort_timings(self):
+        """Every sortable column of the large lists, both ways (fewer runs)."""
+        self.stdout.write(
+            "\nevery column sort of the large lists (refused: past "
+            f"{COSTLY_SORT_MAX_ROWS:,} matching rows, the usual order instead):"
+        )
+        rows = []
+        for path, dotted in SORTED_LISTS.items():
+            table = import_string(dotted)
+            for name, column in table.base_columns.items():
+                if column.orderable is False or name in table.staff_only:
+                    continue
+                for sort in (name, f"-{name}"):
+                    timing = self.time_path(f"{path}?sort={sort}", runs=3)
+                    timing["refused"] = b'class="notice"' in timing.pop("content")
+                    rows.append(timing)
+                    self.stdout.write(
+                        f"  {timing['path']:<58} p50 {timing['p50_ms']:8.1f} ms"
+                        + ("  refused" if timing["refused"] else "")
+                    )
+        return rows
 
     def detail_paths(self):
         paths = []
@@ -207,26 +286,57 @@ class Command(BaseCommand):
         )
         return timing
 
-    def time_path(self, path, client=None):
+    def time_path(self, path, client=None, *, runs=None, cold=False, show=False):
         client = client or self.client
-        status = None
+        response = None
         for _ in range(2):
-            status = client.get(path).status_code
-        if status != 200:
+            response = client.get(path)
+        if response.status_code != 200:
             # A figure for an error page would be a figure for the wrong thing.
             raise CommandError(
-                f"{path} answered {status}, not 200: nothing to measure."
+                f"{path} answered {response.status_code}, not 200: nothing to measure."
             )
         samples = []
-        for _ in range(self.runs):
+        for _ in range(runs or self.runs):
+            if cold:
+                bump_public_version()
             started = time.perf_counter()
             client.get(path)
             samples.append((time.perf_counter() - started) * 1000)
-        return {
+        timing = {
             "path": path,
-            "status": status,
+            "status": response.status_code,
             "p50_ms": round(statistics.median(samples), 2),
+            "content": getattr(response, "content", b""),
         }
+        if show:
+            self.stdout.write(f"  {path:<58} p50 {timing['p50_ms']:8.1f} ms")
+        return timing
+
+    @contextlib.contextmanager
+    def static_files(self):
+        """Pages name their CSS through the static files storage; with DEBUG off
+        that is the manifest `collectstatic` writes. Without it, the plain storage
+        (the same URLs less the hash), so a benchmark needs no collectstatic."""
+        try:
+            staticfiles_storage.url("css/site.css")
+        except ValueError:
+            if not getattr(self, "said_no_manifest", False):
+                self.said_no_manifest = True
+                self.stdout.write(
+                    "(no static files manifest: run collectstatic for the production "
+                    "storage; measuring with the plain one)"
+                )
+            storages = {
+                **settings.STORAGES,
+                "staticfiles": {
+                    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                },
+            }
+            with override_settings(STORAGES=storages):
+                yield
+            return
+        yield
 
     def count_queries(self, path):
         # Warm first: a list's matching count and filter choices are remembered until
