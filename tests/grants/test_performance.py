@@ -177,7 +177,7 @@ class FrameworkPageTests(TestCase):
         make_agreement(framework=framework, publication=PublicationState.DRAFT)
         with mock.patch("grants.views.FRAMEWORK_AGREEMENTS_SHOWN", 2):
             response = self.client.get(framework.get_absolute_url())
-        self.assertEqual(len(response.context["agreement"].visible_agreements_under), 2)
+        self.assertEqual(len(response.context["agreements_under"]), 2)
         self.assertEqual(response.context["agreements_under_count"], 3)
         self.assertContains(response, "The first 2 of 3 agreements")
         self.assertContains(response, "/agreements/?framework=FW-1")
