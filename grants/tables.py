@@ -1,7 +1,11 @@
 import django_tables2 as tables
+from django_tables2.rows import BoundRows
 from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
@@ -22,6 +26,30 @@ def draft_row_class(record):
     return "" if record.is_public else "draft"
 
 
+class KeysFirstPaginator(Paginator):
+    """Pages of a table whose queryset computes costly columns (a correlated
+    subquery per row: an agreement's total, an amendment's running total). Past
+    the first page, the rows of the page are found by their sort keys alone, then
+    only they are read with the computed columns: with OFFSET, the database
+    computes every column of every row it skips (11 ms at page 50 of the
+    agreements, ten times that at page 500)."""
+
+    def page(self, number):
+        page = super().page(number)
+        rows = page.object_list
+        sliced = rows.data
+        if (
+            isinstance(sliced, QuerySet)
+            and sliced.query.low_mark
+            and connections[sliced.db].features.allow_sliced_subqueries_with_in
+        ):
+            ordered = self.object_list.data.data
+            page.object_list = BoundRows(
+                data=ordered.filter(pk__in=sliced.values("pk")), table=rows.table
+            )
+        return page
+
+
 class SiteTable(tables.Table):
     """Shared look, and the two staff-only columns (the list view drops them for the
     public): publication state and a link to edit the row in the admin."""
@@ -34,11 +62,20 @@ class SiteTable(tables.Table):
     )
     edit = tables.Column(verbose_name=_("Edit"), empty_values=(), orderable=False)
 
+    # Page past the first by the sort keys alone (KeysFirstPaginator): for tables
+    # whose queryset computes a costly column for every row it reads.
+    keys_first = False
+
     class Meta:
         template_name = "django_tables2/site_table.html"
         attrs = {"class": "data"}
         row_attrs = {"class": draft_row_class}
         empty_text = _("Nothing matches these filters.")
+
+    def paginate(self, paginator_class=None, *args, **kwargs):
+        if paginator_class is None:
+            paginator_class = KeysFirstPaginator if self.keys_first else Paginator
+        return super().paginate(paginator_class, *args, **kwargs)
 
     def rows_html(self):
         """The `<tr>` rows of the current page (every row when not paginated), each
@@ -195,6 +232,8 @@ class AgreementTable(SiteTable):
         verbose_name=_("Reconciliation"), order_by=sortable("unreconciled_count")
     )
 
+    keys_first = True
+
     class Meta(SiteTable.Meta):
         model = Agreement
         fields = ()
@@ -271,6 +310,8 @@ class AmendmentTable(SiteTable):
         empty_values=(),
         order_by=sortable("reconciled"),
     )
+
+    keys_first = True
 
     class Meta(SiteTable.Meta):
         model = Amendment

@@ -123,3 +123,51 @@ class RenderArgumentsTests(TestCase):
         make_agreement()
         with self.assertRaisesMessage(ImproperlyConfigured, "asks for request"):
             OddTable(Agreement.objects.all()).rows_html()
+
+
+class KeysFirstPaginationTests(TestCase):
+    """Past the first page, the agreements and amendments lists find the page's rows
+    by their sort keys, then compute totals for those rows only: the rows shown and
+    their totals are the same as reading the page directly."""
+
+    @classmethod
+    def setUpTestData(cls):
+        for n in range(7):
+            agreement = make_agreement(currency="EUR" if n % 2 else "USD")
+            for _ in range(n % 3 + 1):
+                make_amendment(agreement=agreement, amount=Decimal(10 * (n % 4)))
+
+    def page(self, url, **params):
+        response = self.client.get(url, {"per_page": 3, **params})
+        return [row.record for row in response.context["table"].paginated_rows]
+
+    def test_later_pages_match_a_direct_read_in_any_order(self):
+        agreements = Agreement.objects.with_total(public_only=True).with_reconciliation(
+            public_only=True
+        )
+        for sort, order in [
+            ("", ("code", "pk")),
+            ("-total", ("-total", "-pk")),
+            ("currency", ("currency", "pk")),
+        ]:
+            expected = list(agreements.order_by(*order))
+            for number in (2, 3):
+                with self.subTest(sort=sort, page=number):
+                    shown = self.page(
+                        reverse("grants:agreement-list"), sort=sort, page=number
+                    )
+                    wanted = expected[(number - 1) * 3 : number * 3]
+                    self.assertEqual(shown, wanted)
+                    self.assertEqual(
+                        [a.total for a in shown], [a.total for a in wanted]
+                    )
+
+    def test_amendment_pages_keep_their_running_totals(self):
+        first = self.page(reverse("grants:amendment-list"), sort="amount")
+        second = self.page(reverse("grants:amendment-list"), sort="amount", page=2)
+        self.assertEqual(len({a.pk for a in first + second}), 6)
+        for amendment in second:
+            earlier = amendment.agreement.amendments.filter(
+                sequence__lte=amendment.sequence
+            )
+            self.assertEqual(amendment.running_total, sum(a.amount for a in earlier))
