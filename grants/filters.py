@@ -7,7 +7,6 @@ import datetime
 import django_filters
 
 from django import forms
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -101,25 +100,39 @@ class AgreementCodeFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
-def party_choices(relation):
-    def choices(request):
-        agreements = Agreement.objects.all()
-        if not shows_drafts(request):
-            agreements = agreements.public()
-        if settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
-            parties = agreements.values(relation)
-            return Organization.objects.filter(pk__in=parties).order_by("name", "pk")
-        # The distinct parties scan every agreement: remembered until the next write.
-        party_ids = remember(
-            "party-ids",
-            (relation, shows_drafts(request)),
-            lambda: sorted(
-                agreements.order_by().values_list(relation, flat=True).distinct()
-            ),
-        )
-        return Organization.objects.filter(pk__in=party_ids).order_by("name", "pk")
+def agreement_filter_choices(*, include_drafts: bool):
+    """The choices of the agreement filters: the organizations that are a donor or
+    a recipient of an agreement (by name), every program area (by display order)
+    and the currencies in use. The distinct parties and currencies scan every
+    agreement, so all four lists are remembered together until the next write."""
 
-    return choices
+    def compute():
+        agreements = Agreement.objects.all()
+        if not include_drafts:
+            agreements = agreements.public()
+        agreements = agreements.order_by()
+
+        def parties(relation):
+            organizations = Organization.objects.filter(
+                pk__in=agreements.values(relation)
+            ).order_by("name", "pk")
+            return [(str(org.pk), str(org)) for org in organizations]
+
+        return {
+            "donor": parties("donor"),
+            "recipient": parties("recipient"),
+            "program_area": [
+                (area.code, str(area)) for area in ProgramArea.objects.public()
+            ],
+            "currency": [
+                (code, code)
+                for code in agreements.order_by("currency")
+                .values_list("currency", flat=True)
+                .distinct()
+            ],
+        }
+
+    return remember("agreement-filter-choices", include_drafts, compute)
 
 
 class AgreementFilter(SearchFilterSet):
@@ -132,12 +145,9 @@ class AgreementFilter(SearchFilterSet):
         "recipient__acronym",
     )
 
-    donor = django_filters.ModelChoiceFilter(
-        label=_("Donor"), queryset=party_choices("donor")
-    )
-    recipient = django_filters.ModelChoiceFilter(
-        label=_("Recipient"), queryset=party_choices("recipient")
-    )
+    # Choices set in __init__ from the remembered lists (agreement_filter_choices).
+    donor = django_filters.ChoiceFilter(label=_("Donor"), choices=())
+    recipient = django_filters.ChoiceFilter(label=_("Recipient"), choices=())
     framework = AgreementCodeFilter(
         label=_("Framework agreement"),
         field_name="framework__code",
@@ -147,11 +157,8 @@ class AgreementFilter(SearchFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=AgreementStatus.choices
     )
-    program_area = django_filters.ModelChoiceFilter(
-        label=_("Program area"),
-        field_name="program_areas",
-        to_field_name="code",
-        queryset=ProgramArea.objects.public(),
+    program_area = django_filters.ChoiceFilter(
+        label=_("Program area"), field_name="program_areas__code", choices=()
     )
     currency = django_filters.ChoiceFilter(label=_("Currency"), choices=())
     active_in = YearFilter(
@@ -175,21 +182,9 @@ class AgreementFilter(SearchFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        agreements = Agreement.objects.all()
-        if not shows_drafts(self.request):
-            agreements = agreements.public()
-        currencies = remember(
-            "currencies",
-            shows_drafts(self.request),
-            lambda: list(
-                agreements.order_by("currency")
-                .values_list("currency", flat=True)
-                .distinct()
-            ),
-        )
-        self.filters["currency"].extra["choices"] = [
-            (code, code) for code in currencies
-        ]
+        choices = agreement_filter_choices(include_drafts=shows_drafts(self.request))
+        for name, options in choices.items():
+            self.filters[name].extra["choices"] = options
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):

@@ -1,6 +1,7 @@
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Sum
+from django.db.models.functions import JSONObject
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +15,16 @@ from .charts import Bar, bar_chart
 from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
 from .formatting import money_words
 from .listing import ListPageView, shows_drafts
-from .models import Agreement, Amendment, Participation, ProgramArea, PublicationState
+from .models import (
+    Agreement,
+    Amendment,
+    Organization,
+    Participation,
+    ProgramArea,
+    PublicationState,
+    SourceDocument,
+)
+from .related_rows import instance_from_row, related_rows
 from .tables import AgreementTable, AmendmentTable, ProgramAreaTable
 
 LATEST_RESULTS = 8
@@ -148,7 +158,13 @@ class StaffAwareDetailMixin:
 
 
 class AgreementDetailView(StaffAwareDetailMixin, DetailView):
-    """An agreement's record; a draft agreement answers 404 to the public."""
+    """An agreement's record; a draft agreement answers 404 to the public.
+
+    Four queries whatever the agreement's size: the agreement with its parties and
+    its short lists (participants, program areas, source documents, as JSON:
+    grants/related_rows.py); the first agreements signed under it; the amendment
+    timeline; the results. A fifth counts the agreements signed under it when there
+    are more than are shown, remembered until the next write."""
 
     slug_field = "code"
     slug_url_kwarg = "code"
@@ -157,23 +173,36 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
 
     def get_queryset(self):
         agreements = Agreement.objects.all()
-        under = Agreement.objects.all()
         if not self.include_drafts:
             agreements = agreements.public()
-            under = under.public()
-        return agreements.select_related(
-            "donor", "recipient", "framework"
-        ).prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.select_related("organization"),
+        participations = Participation.objects.filter(agreement=OuterRef("pk"))
+        return agreements.select_related("donor", "recipient", "framework").annotate(
+            participation_rows=related_rows(
+                participations,
+                id="id",
+                role="role",
+                organization_id="organization_id",
+                organization=JSONObject(
+                    id="organization_id",
+                    name="organization__name",
+                    acronym="organization__acronym",
+                ),
             ),
-            "program_areas",
-            "source_documents",
-            Prefetch(
-                "agreements_under",
-                queryset=under.order_by("code", "pk")[:FRAMEWORK_AGREEMENTS_SHOWN],
-                to_attr="visible_agreements_under",
+            program_area_rows=related_rows(
+                ProgramArea.objects.filter(agreements=OuterRef("pk")),
+                id="id",
+                code="code",
+                name="name",
+                display_order="display_order",
+            ),
+            source_document_rows=related_rows(
+                SourceDocument.objects.filter(agreements=OuterRef("pk")),
+                id="id",
+                title="title",
+                publisher="publisher",
+                url="url",
+                published_on="published_on",
+                notes="notes",
             ),
         )
 
@@ -190,17 +219,13 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         show_framework = framework is not None and (
             framework.is_public or not public_only
         )
-        under = agreement.visible_agreements_under
-        under_count = len(under)
-        if under_count >= FRAMEWORK_AGREEMENTS_SHOWN:
-            # A framework may have thousands: the page lists the first ones and links
-            # to the agreements list filtered on the framework.
-            signed_under = Agreement.objects.filter(framework=agreement)
-            if public_only:
-                signed_under = signed_under.public()
-            under_count = cached_count(signed_under)
+        under, under_count = self.agreements_under(agreement, public_only=public_only)
+        participations, program_areas, documents = self.short_lists(agreement)
         context.update(
             {
+                "participations": participations,
+                "program_areas": program_areas,
+                "agreements_under": under,
                 "agreements_under_count": under_count,
                 "amendments": timeline,
                 "total": timeline[-1].running_total if timeline else None,
@@ -209,15 +234,57 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 "visible_framework": framework if show_framework else None,
                 "chart": self.running_total_chart(agreement, timeline),
                 "sources": sorted(
-                    {
-                        *agreement.source_documents.all(),
-                        *(a.source for a in timeline if a.source),
-                    },
+                    {*documents, *(a.source for a in timeline if a.source)},
                     key=lambda doc: (doc.title, doc.pk),
                 ),
             }
         )
         return context
+
+    @staticmethod
+    def short_lists(agreement):
+        """The participants, program areas and source documents read with the
+        agreement (get_queryset), as model instances in their models' order."""
+        db = agreement._state.db
+        participations = []
+        for row in sorted(
+            agreement.participation_rows or [], key=lambda r: (r["role"], r["id"])
+        ):
+            own = {key: value for key, value in row.items() if key != "organization"}
+            participation = instance_from_row(Participation, own, using=db)
+            participation.organization = instance_from_row(
+                Organization, row["organization"], using=db
+            )
+            participations.append(participation)
+        program_areas = [
+            instance_from_row(ProgramArea, row, using=db)
+            for row in sorted(
+                agreement.program_area_rows or [],
+                key=lambda r: (r["display_order"], r["name"], r["id"]),
+            )
+        ]
+        documents = [
+            instance_from_row(SourceDocument, row, using=db)
+            for row in agreement.source_document_rows or []
+        ]
+        return participations, program_areas, documents
+
+    @staticmethod
+    def agreements_under(agreement, *, public_only):
+        """The first agreements signed under this one, by code, and how many there
+        are: a framework may have thousands, so the page lists the first ones and
+        links to the agreements list filtered on the framework."""
+        signed_under = Agreement.objects.filter(framework=agreement)
+        if public_only:
+            signed_under = signed_under.public()
+        under = list(
+            signed_under.only("code", "title", "publication").order_by("code", "pk")[
+                : FRAMEWORK_AGREEMENTS_SHOWN + 1
+            ]
+        )
+        if len(under) <= FRAMEWORK_AGREEMENTS_SHOWN:
+            return under, len(under)
+        return under[:FRAMEWORK_AGREEMENTS_SHOWN], cached_count(signed_under)
 
     def running_total_chart(self, agreement, timeline):
         if not timeline:

@@ -1,11 +1,27 @@
+import datetime
 from decimal import Decimal
+from unittest import mock
 
 from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
-from grants.models import Agreement, PublicationState
-from tests.factories import make_agreement, make_amendment
+from grants.models import (
+    Agreement,
+    AgreementKind,
+    ParticipantRole,
+    Participation,
+    PublicationState,
+)
+from tests.factories import (
+    make_agreement,
+    make_amendment,
+    make_organization,
+    make_program_area,
+    make_result,
+    make_source_document,
+    make_staff_user,
+)
 
 
 class SeededAgreementPageTests(TestCase):
@@ -114,3 +130,104 @@ class RobotsTxtTests(TestCase):
             response.content.decode().splitlines(),
             ["User-agent: *", "Disallow: /admin/"],
         )
+
+
+class AgreementPageQueryTests(TestCase):
+    """The page runs four queries however much an agreement holds (its short lists
+    come with the agreement), five when it must count the agreements signed under
+    it."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.small = make_agreement(code="AG-SMALL")
+        cls.framework = make_agreement(code="FW-BIG", kind=AgreementKind.FRAMEWORK)
+        cls.add_rows(cls.framework, 2)
+
+    @classmethod
+    def add_rows(cls, agreement, count):
+        """`count` more of everything the page lists."""
+        start = agreement.amendments.count()
+        for n in range(count):
+            role = ParticipantRole.IMPLEMENTING if n % 2 else ParticipantRole.FUNDING
+            Participation.objects.create(
+                agreement=agreement,
+                organization=make_organization(name=f"Partner {start + n}"),
+                role=role,
+            )
+            agreement.program_areas.add(
+                make_program_area(
+                    name=f"Area {start + n}", display_order=100 - start - n
+                )
+            )
+            agreement.source_documents.add(
+                make_source_document(
+                    title=f"Report {start + n}",
+                    url=f"https://example.org/report-{start + n}",
+                    published_on=datetime.date(2021, 5, 1 + n),
+                    notes="Page 4 states the amount.",
+                )
+            )
+            make_amendment(agreement=agreement, source=make_source_document())
+            make_result(agreement=agreement)
+            make_agreement(framework=agreement)
+        make_agreement(framework=agreement, publication=PublicationState.DRAFT)
+
+    def get(self, agreement):
+        return self.client.get(agreement.get_absolute_url())
+
+    def test_an_agreement_with_nothing_under_it_takes_four_queries(self):
+        with self.assertNumQueries(4):
+            response = self.get(self.small)
+        self.assertEqual(response.context["agreements_under"], [])
+        self.assertNotContains(response, "Agreements signed under this framework")
+
+    def test_a_framework_with_more_under_it_than_shown_takes_five_at_any_size(self):
+        with mock.patch("grants.views.FRAMEWORK_AGREEMENTS_SHOWN", 1):
+            with self.assertNumQueries(5):
+                self.get(self.framework)
+            self.add_rows(self.framework, 6)
+            with self.assertNumQueries(5):
+                response = self.get(self.framework)
+        self.assertEqual(len(response.context["participations"]), 8)
+        self.assertEqual(len(response.context["program_areas"]), 8)
+        self.assertEqual(len(response.context["amendments"]), 8)
+        self.assertEqual(len(response.context["results"]), 8)
+        self.assertEqual(len(response.context["sources"]), 16)
+        self.assertEqual(response.context["agreements_under_count"], 8)
+        self.assertContains(response, "The first 1 of 8 agreements")
+
+    def test_a_framework_with_few_agreements_under_it_is_not_counted_again(self):
+        with self.assertNumQueries(4):
+            response = self.get(self.framework)
+        self.assertEqual(response.context["agreements_under_count"], 2)
+
+    def test_the_short_lists_show_every_field_in_order(self):
+        response = self.get(self.framework)
+        self.assertEqual(
+            [
+                (p.get_role_display(), str(p.organization))
+                for p in response.context["participations"]
+            ],
+            [("Funding", "Partner 0"), ("Implementing", "Partner 1")],
+        )
+        self.assertEqual(
+            [area.name for area in response.context["program_areas"]],
+            ["Area 1", "Area 0"],
+        )
+        self.assertContains(
+            response,
+            '<a href="https://example.org/report-1" rel="noopener noreferrer">'
+            "Report 1</a>, Peru News, May 2, 2021<br><small>Page 4 states the amount."
+            "</small>",
+            html=True,
+        )
+        area = response.context["program_areas"][0]
+        self.assertContains(response, f'<a href="{area.get_absolute_url()}">Area 1</a>')
+
+    def test_staff_see_the_drafts_signed_under_a_framework(self):
+        self.client.force_login(make_staff_user())
+        response = self.get(self.framework)
+        self.assertEqual(response.context["agreements_under_count"], 3)
+        self.assertContains(response, '<span class="badge-draft">Not public</span>')
+        public = self.client.get(self.framework.get_absolute_url(), {"view": "public"})
+        self.assertEqual(public.context["agreements_under_count"], 2)

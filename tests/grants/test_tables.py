@@ -1,0 +1,173 @@
+"""The list tables' rows, which SiteTable writes itself (rows_html) rather than
+through django-tables2's per-cell template."""
+
+import datetime
+from decimal import Decimal
+
+import django_tables2 as tables
+
+from django.core.exceptions import ImproperlyConfigured
+from django.test import TestCase
+from django.urls import reverse
+
+from grants.models import Agreement, AgreementKind, PublicationState
+from grants.tables import AmendmentTable, SiteTable
+from tests.factories import make_agreement, make_amendment, make_staff_user
+
+
+def body(response):
+    content = response.content.decode()
+    return content[content.index("<tbody>") : content.index("</tbody>")]
+
+
+class RowsTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.agreement = make_agreement(
+            code="AG-ROWS",
+            title="Water <b>& sanitation</b>",
+            kind=AgreementKind.DONATION,
+        )
+        make_amendment(
+            agreement=cls.agreement,
+            amount=Decimal("1234567.50"),
+            signed_on=datetime.date(2023, 3, 9),
+            period_start=datetime.date(2023, 1, 1),
+            period_end=datetime.date(2024, 12, 31),
+        )
+        make_amendment(agreement=cls.agreement, amount=Decimal("10.00"))
+        cls.draft = make_agreement(code="AG-DRAFT", publication=PublicationState.DRAFT)
+
+    def test_a_row_has_labels_links_escaped_text_and_cell_classes(self):
+        html = body(self.client.get(reverse("grants:agreement-list")))
+        detail = self.agreement.get_absolute_url()
+        self.assertIn(f'<td><a href="{detail}">AG-ROWS</a></td>', html)
+        self.assertIn(
+            '<td class="wide">Water &lt;b&gt;&amp; sanitation&lt;/b&gt;</td>', html
+        )
+        self.assertIn("<td>Donation agreement</td>", html)
+        self.assertIn('<td class="num">1,234,577.50</td>', html)
+        self.assertNotIn("AG-DRAFT", html)
+        self.assertNotIn("<th", html)
+
+    def test_empty_values_show_the_default_and_dates_the_short_format(self):
+        html = body(self.client.get(reverse("grants:amendment-list")))
+        agreement_url = self.agreement.get_absolute_url()
+        self.assertIn(f'<td><a href="{agreement_url}">AG-ROWS</a></td>', html)
+        self.assertIn("<td>03/09/2023</td>", html)
+        self.assertIn('<td class="period">2023–2024</td>', html)
+        # The second amendment has neither a date nor a period.
+        self.assertIn("<td>—</td>", html)
+        self.assertIn('<td class="period">—</td>', html)
+
+    def test_spanish_labels_and_numbers(self):
+        response = self.client.get(
+            reverse("grants:agreement-list"), headers={"accept-language": "es"}
+        )
+        html = body(response)
+        self.assertIn("<td>Convenio de donación</td>", html)
+        self.assertIn('<td class="num">1\xa0234\xa0577,50</td>', html)
+
+    def test_staff_see_drafts_marked_with_their_columns(self):
+        self.client.force_login(make_staff_user())
+        html = body(self.client.get(reverse("grants:agreement-list")))
+        self.assertIn('<tr class="draft">', html)
+        self.assertIn('<span class="badge-draft">Not public</span>', html)
+        edit = reverse("admin:grants_agreement_change", args=[self.draft.pk])
+        self.assertIn(f'<a href="{edit}">Edit<span class="visually-hidden">', html)
+        self.assertEqual(html.count("<tr>"), 1)
+
+    def test_no_rows_gives_the_empty_text_across_every_column(self):
+        response = self.client.get(reverse("grants:agreement-list"), {"q": "nothing"})
+        self.assertInHTML(
+            '<tr><td colspan="9">Nothing matches these filters.</td></tr>',
+            body(response) + "</tbody>",
+        )
+
+    def test_unpaginated_tables_write_every_row(self):
+        table = AmendmentTable(
+            self.agreement.amendments.with_running_total(public_only=True)
+        )
+        self.assertEqual(table.rows_html().count("<tr>"), 2)
+
+
+class RenderArgumentsTests(TestCase):
+    def test_a_render_method_gets_the_arguments_it_names(self):
+        class CodeTable(SiteTable):
+            code = tables.Column()
+
+            class Meta(SiteTable.Meta):
+                model = Agreement
+                fields = ()
+                exclude = SiteTable.staff_only
+
+            def render_code(self, value, record, bound_row, table):
+                assert table is self and bound_row.record is record
+                return f"{value}/{record.pk}"
+
+        agreement = make_agreement(code="AG-ARGS")
+        html = CodeTable(Agreement.objects.all()).rows_html()
+        self.assertEqual(html, f"<tr><td>AG-ARGS/{agreement.pk}</td></tr>")
+
+    def test_a_render_method_asking_for_something_else_is_refused(self):
+        class OddTable(SiteTable):
+            code = tables.Column()
+
+            class Meta(SiteTable.Meta):
+                model = Agreement
+                fields = ()
+
+            def render_code(self, value, request):
+                return value
+
+        make_agreement()
+        with self.assertRaisesMessage(ImproperlyConfigured, "asks for request"):
+            OddTable(Agreement.objects.all()).rows_html()
+
+
+class KeysFirstPaginationTests(TestCase):
+    """Past the first page, the agreements and amendments lists find the page's rows
+    by their sort keys, then compute totals for those rows only: the rows shown and
+    their totals are the same as reading the page directly."""
+
+    @classmethod
+    def setUpTestData(cls):
+        for n in range(7):
+            agreement = make_agreement(currency="EUR" if n % 2 else "USD")
+            for _ in range(n % 3 + 1):
+                make_amendment(agreement=agreement, amount=Decimal(10 * (n % 4)))
+
+    def page(self, url, **params):
+        response = self.client.get(url, {"per_page": 3, **params})
+        return [row.record for row in response.context["table"].paginated_rows]
+
+    def test_later_pages_match_a_direct_read_in_any_order(self):
+        agreements = Agreement.objects.with_total(public_only=True).with_reconciliation(
+            public_only=True
+        )
+        for sort, order in [
+            ("", ("code", "pk")),
+            ("-total", ("-total", "-pk")),
+            ("currency", ("currency", "pk")),
+        ]:
+            expected = list(agreements.order_by(*order))
+            for number in (2, 3):
+                with self.subTest(sort=sort, page=number):
+                    shown = self.page(
+                        reverse("grants:agreement-list"), sort=sort, page=number
+                    )
+                    wanted = expected[(number - 1) * 3 : number * 3]
+                    self.assertEqual(shown, wanted)
+                    self.assertEqual(
+                        [a.total for a in shown], [a.total for a in wanted]
+                    )
+
+    def test_amendment_pages_keep_their_running_totals(self):
+        first = self.page(reverse("grants:amendment-list"), sort="amount")
+        second = self.page(reverse("grants:amendment-list"), sort="amount", page=2)
+        self.assertEqual(len({a.pk for a in first + second}), 6)
+        for amendment in second:
+            earlier = amendment.agreement.amendments.filter(
+                sequence__lte=amendment.sequence
+            )
+            self.assertEqual(amendment.running_total, sum(a.amount for a in earlier))
