@@ -2,7 +2,8 @@ import json
 from io import StringIO
 
 from django.core.management import call_command
-from django.test import TestCase
+from django.core.cache import cache
+from django.test import TestCase, override_settings
 
 KEYS = {
     "db",
@@ -22,6 +23,9 @@ KEYS = {
 }
 
 
+# As in production: counts, choices and totals remembered until the next write (the
+# benchmark counts queries on warm pages; the first view after a write runs more).
+@override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
 class BenchmarkCommandTests(TestCase):
     """The command's figures are for people to read; the test holds it to its promises:
     it runs, its last line is the JSON summary, and the query counts it reports are flat
@@ -34,6 +38,9 @@ class BenchmarkCommandTests(TestCase):
             "generate_demo", agreements=30, results=200, seed=3, stdout=StringIO()
         )
 
+    def setUp(self):
+        cache.clear()
+
     def test_prints_a_json_summary_last_with_flat_small_query_counts(self):
         out = StringIO()
         call_command("benchmark", runs=1, csv_repeat=1, stdout=out)
@@ -42,7 +49,7 @@ class BenchmarkCommandTests(TestCase):
         self.assertLessEqual(KEYS, set(summary))
         self.assertEqual(summary["agreements"], 32)
         self.assertIs(summary["queries_flat"], True)
-        self.assertLessEqual(summary["max_list_queries"], 7)
+        self.assertLessEqual(summary["max_list_queries"], 5)
         self.assertGreater(summary["csv_vs_copy"], 0)
         self.assertIn("queries per page at two scales", out.getvalue())
         # Every column of the three large lists, both ways; none refused at this size.
