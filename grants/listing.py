@@ -3,14 +3,17 @@ size, a primary-key tie-breaker, and the filtered, ordered queryset in one place
 
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2.rows import BoundRows
 
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage
 from django.http import HttpResponse
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from .cache import cached_count
+from .cache import cached_count, remember
 from .csv_export import csv_response
 from .reports import get_report
 
@@ -19,6 +22,8 @@ MAX_PER_PAGE = 100
 # A sort no index serves (SiteTable.indexed_sorts) reads and sorts every matching
 # row: about a second for 600,000 results. Offered up to this many matching rows.
 COSTLY_SORT_MAX_ROWS = 100_000
+# How many rows of such a sort are remembered in order (40 pages of 25).
+REMEMBERED_ORDER_ROWS = 1000
 
 
 def shows_drafts(request):
@@ -112,7 +117,8 @@ class ListPageView(SingleTableMixin, FilterView):
         count = cached_count(data)
         table = self.get_table_class()(data=data, **kwargs)
         self.page_notice = ""
-        refused = self.costly_sort(table, count)
+        costly = self.costly_sort(table)
+        refused = costly if costly and count > COSTLY_SORT_MAX_ROWS else None
         if refused:
             self.page_notice = _(
                 "Sorting by “%(column)s” is offered once the filters leave at most "
@@ -136,20 +142,46 @@ class ListPageView(SingleTableMixin, FilterView):
                 "There is no page %(asked)s: showing the last page, %(last)s."
             ) % {"asked": page, "last": last}
             self.page_notice = " ".join(filter(None, [self.page_notice, notice]))
+        if costly and not refused:
+            self.remembered_order(table)
         return table
 
-    def costly_sort(self, table, count):
-        """The column asked to sort by when no index serves its sort and more than
-        COSTLY_SORT_MAX_ROWS rows match; None when the sort is fine."""
+    def costly_sort(self, table):
+        """The column asked to sort by when no index serves its sort (None when an
+        index does, or nothing valid is asked)."""
         indexed = table.indexed_sorts
         name = self.request.GET.get(table.prefixed_order_by_field, "")
         name = name.split(",")[0].strip().lstrip("-")
-        if indexed is None or count <= COSTLY_SORT_MAX_ROWS or name in indexed:
-            return None
-        if name not in table.columns:
+        if indexed is None or name in indexed or name not in table.columns:
             return None
         column = table.columns[name]
         return column if column.orderable else None
+
+    def remembered_order(self, table):
+        """A sort no index serves computes and sorts every matching row (the total
+        of each of 90,000 agreements: a third of a second). The first
+        REMEMBERED_ORDER_ROWS keys in that order are remembered until the next write
+        (grants/cache.py), so the first pages read only their own rows; later pages
+        sort again. Off when remembered values are (PUBLIC_VALUE_CACHE_SECONDS=0)."""
+        page = getattr(table, "page", None)
+        if page is None or settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
+            return
+        bottom = (page.number - 1) * page.paginator.per_page
+        if bottom >= REMEMBERED_ORDER_ROWS:
+            return
+        ordered = table.data.data
+        try:
+            sql, params = ordered.query.sql_with_params()
+        except EmptyResultSet:
+            return
+        keys = remember(
+            "order",
+            (ordered.db, sql, tuple(map(str, params)), REMEMBERED_ORDER_ROWS),
+            lambda: list(ordered.values_list("pk", flat=True)[:REMEMBERED_ORDER_ROWS]),
+        )
+        shown = keys[bottom : bottom + page.paginator.per_page]
+        # The same ORDER BY over the page's own rows gives them in the same order.
+        page.object_list = BoundRows(data=ordered.filter(pk__in=shown), table=table)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

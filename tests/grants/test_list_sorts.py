@@ -2,14 +2,20 @@
 
 import csv
 import io
+from decimal import Decimal
 from unittest import mock
 
-from django.test import TestCase
+from django.core.cache import cache
+from django.db import connection
+from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from grants.cache import bump_public_version
+from grants.models import Agreement
 from grants.tables import AgreementTable, AmendmentTable
 from indicators.tables import ResultTable
-from tests.factories import make_agreement, make_organization
+from tests.factories import make_agreement, make_amendment, make_organization
 
 
 def codes(response):
@@ -72,3 +78,56 @@ class CostlySortTests(TestCase):
                 with self.subTest(table=table.__name__, column=name):
                     self.assertIn(name, table.base_columns)
                     self.assertIsNot(table.base_columns[name].orderable, False)
+
+
+@override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
+class RememberedOrderTests(TestCase):
+    """A sort no index serves: its first keys are remembered until the next write,
+    and the pages read from them are the pages the database would give."""
+
+    @classmethod
+    def setUpTestData(cls):
+        for n, amount in enumerate(["300", "100", "500", "200", "400"]):
+            agreement = make_agreement(code=f"AG-{n}")
+            make_amendment(agreement=agreement, amount=Decimal(amount))
+        cls.url = reverse("grants:agreement-list")
+
+    def setUp(self):
+        cache.clear()
+
+    def page(self, **params):
+        return codes(self.client.get(self.url, {"sort": "-total", **params}))
+
+    def live(self, **params):
+        with override_settings(PUBLIC_VALUE_CACHE_SECONDS=0):
+            return self.page(**params)
+
+    def test_pages_are_those_of_the_live_sort(self):
+        for page in (1, 2, 3):
+            with self.subTest(page=page):
+                self.assertEqual(
+                    self.page(per_page=2, page=page), self.live(per_page=2, page=page)
+                )
+        self.assertEqual(self.page(per_page=2), ["AG-2", "AG-4"])
+
+    def test_the_second_view_does_not_sort_again(self):
+        self.page()
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.page(), ["AG-2", "AG-4", "AG-0", "AG-3", "AG-1"])
+        self.assertEqual(len(queries), 1)
+        self.assertIn("IN (", queries[0]["sql"])
+
+    def test_pages_past_the_remembered_keys_sort_live(self):
+        with mock.patch("grants.listing.REMEMBERED_ORDER_ROWS", 2):
+            self.assertEqual(self.page(per_page=2, page=2), ["AG-0", "AG-3"])
+            self.assertEqual(self.page(per_page=2, page=3), ["AG-1"])
+
+    def test_a_write_gives_a_new_order(self):
+        self.assertEqual(self.page(per_page=2), ["AG-2", "AG-4"])
+        make_amendment(
+            agreement=Agreement.objects.get(code="AG-1"), amount=Decimal("1000")
+        )
+        # Tests roll back, so the on-commit bump is called by hand here.
+        bump_public_version()
+        self.assertEqual(self.page(per_page=2), ["AG-1", "AG-2"])
+        self.assertEqual(self.page(per_page=2), self.live(per_page=2))

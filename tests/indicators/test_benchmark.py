@@ -1,8 +1,8 @@
 import json
 from io import StringIO
 
-from django.core.management import call_command
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 KEYS = {
