@@ -442,6 +442,9 @@ class Agreement(VersionedModel):
         indexes = [
             models.Index(fields=[field, "id"], name=f"grants_agreement_{field}_sort")
             for field in ("title", "kind", "status", "currency")
+        ] + [
+            # A code typed in a filter matches whatever its case (`iexact`: UPPER).
+            models.Index(Upper("code"), name="grants_agreement_code_upper"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,7 +1,7 @@
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from grants.migrations import _trigram
+from grants.migrations import _postgres
 
 # The folded column `grants.search.Fold` compares on PostgreSQL. unaccent() is only
 # STABLE (its dictionary could change), so it cannot be indexed; this wrapper names
@@ -41,5 +41,6 @@ class Migration(migrations.Migration):
     operations = [
         TrigramExtension(),
         migrations.RunPython(create_fold_function, drop_fold_function),
-        _trigram.create_trigram_indexes(TRIGRAM_INDEXES),
+        _postgres.create_trigram_indexes(TRIGRAM_INDEXES),
+        _postgres.analyze("grants_agreement", "grants_amendment"),
     ]

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from grants.migrations import _trigram
+from grants.migrations import _postgres
 
 
 class Migration(migrations.Migration):
@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        _trigram.create_trigram_indexes(
+        _postgres.create_trigram_indexes(
             [
                 ("indicators_result_location_trgm", "indicators_result", "location"),
                 (
@@ -21,5 +21,6 @@ class Migration(migrations.Migration):
                     "disaggregation",
                 ),
             ]
-        )
+        ),
+        _postgres.analyze("indicators_result"),
     ]

@@ -1,4 +1,5 @@
-"""Trigram indexes over folded text (grants 0006, indicators 0006), PostgreSQL only.
+"""PostgreSQL-only operations the migrations share (trigram indexes over folded
+text, statistics for new expression indexes); nothing happens on other databases.
 
 Kept apart from the migrations that use it; the loader skips modules named "_...".
 """
@@ -23,3 +24,17 @@ def create_trigram_indexes(indexes):
             schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
     return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def analyze(*tables):
+    """ANALYZE `tables`: PostgreSQL gathers statistics on an expression index's
+    expression only then, and plans with guesses until autovacuum gets to it (a
+    filter on UPPER(code) read every agreement, 4.6 s for a results page)."""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table in tables:
+            schema_editor.execute(f'ANALYZE "{table}"')
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)
