@@ -131,3 +131,33 @@ class RememberedOrderTests(TestCase):
         bump_public_version()
         self.assertEqual(self.page(per_page=2), ["AG-1", "AG-2"])
         self.assertEqual(self.page(per_page=2), self.live(per_page=2))
+
+
+class TotalAcrossCurrenciesTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        for code, currency, amount in [
+            ("WON-1", "KRW", "300000000000"),
+            ("USD-1", "USD", "200000000"),
+            ("USD-2", "USD", "5000"),
+        ]:
+            agreement = make_agreement(code=code, currency=currency)
+            make_amendment(agreement=agreement, amount=Decimal(amount))
+        cls.url = reverse("grants:agreement-list")
+
+    def test_sorting_totals_of_several_currencies_says_they_are_not_converted(self):
+        response = self.client.get(self.url, {"sort": "-total"})
+        self.assertEqual(codes(response), ["WON-1", "USD-1", "USD-2"])
+        self.assertContains(response, "are not converted")
+
+    def test_one_currency_or_another_sort_says_nothing(self):
+        for params in ({"sort": "-total", "currency": "USD"}, {"sort": "code"}):
+            with self.subTest(params=params):
+                response = self.client.get(self.url, params)
+                self.assertNotContains(response, "are not converted")
+
+    def test_in_spanish(self):
+        response = self.client.get(
+            self.url, {"sort": "total"}, headers={"accept-language": "es"}
+        )
+        self.assertContains(response, "no se convierten")
