@@ -119,6 +119,7 @@ class ListPageView(SingleTableMixin, FilterView):
         self.page_notice = ""
         costly = self.costly_sort(table)
         refused = costly if costly and count > COSTLY_SORT_MAX_ROWS else None
+        self.sort_refused = refused is not None
         if refused:
             self.page_notice = _(
                 "Sorting by “%(column)s” is offered once the filters leave at most "
@@ -190,6 +191,7 @@ class ListPageView(SingleTableMixin, FilterView):
                 "page_title": self.page_title,
                 "intro": self.intro,
                 "page_notice": self.page_notice,
+                "sort_refused": self.sort_refused,
                 "include_drafts": self.include_drafts,
                 "matching_count": context["table"].paginator.count,
             }

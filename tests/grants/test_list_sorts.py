@@ -43,6 +43,7 @@ class CostlySortTests(TestCase):
         self.assertEqual(codes(response), ["AA-1", "BB-1"])
         self.assertContains(response, "Sorting by “Donor” is offered once")
         self.assertContains(response, "(2 match now)")
+        self.assertContains(response, "data-sort-refused")
         self.assertNotContains(response, 'aria-sort="descending"')
 
     @mock.patch("grants.listing.COSTLY_SORT_MAX_ROWS", 1)
@@ -149,6 +150,7 @@ class TotalAcrossCurrenciesTests(TestCase):
         response = self.client.get(self.url, {"sort": "-total"})
         self.assertEqual(codes(response), ["WON-1", "USD-1", "USD-2"])
         self.assertContains(response, "are not converted")
+        self.assertNotContains(response, "data-sort-refused")
 
     def test_one_currency_or_another_sort_says_nothing(self):
         for params in ({"sort": "-total", "currency": "USD"}, {"sort": "code"}):

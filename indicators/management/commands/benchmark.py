@@ -186,7 +186,7 @@ class Command(BaseCommand):
                     continue
                 for sort in (name, f"-{name}"):
                     timing = self.time_path(f"{path}?sort={sort}", runs=3)
-                    timing["refused"] = b'class="notice"' in timing.pop("content")
+                    timing["refused"] = b"data-sort-refused" in timing.pop("content")
                     rows.append(timing)
                     self.stdout.write(
                         f"  {timing['path']:<58} p50 {timing['p50_ms']:8.1f} ms"
