@@ -93,7 +93,7 @@ def home(request):
         result_model()
         .objects.public()
         .select_related("indicator", "agreement")
-        .order_by("-period_end", "-pk")[:LATEST_RESULTS]
+        .newest_first()[:LATEST_RESULTS]
     )
     return render(
         request,
@@ -352,10 +352,8 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
             results = results.public()
         indicators = list(indicators.order_by("code", "pk"))
         # By the indicators' ids (none: no query), newest first: read backwards from
-        # the index on the period (indicators_result_newest), not sorted at scale.
-        results = results.filter(indicator__in=indicators).order_by(
-            "-period_end", "-period_start", "-pk"
-        )
+        # an index, not sorted at scale.
+        results = results.filter(indicator__in=indicators).newest_first()
         context.update(
             {
                 "agreements": agreements.with_total(public_only=public_only)

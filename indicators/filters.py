@@ -10,7 +10,7 @@ from grants.listing import shows_drafts
 from grants.models import ProgramArea
 from grants.search import search_q
 
-from .models import NEWEST_FIRST, Indicator, Measure, Result, Unit
+from .models import Indicator, Measure, Result, Unit
 
 
 def indicator_choices(request):
@@ -77,11 +77,11 @@ class ResultFilter(SearchFilterSet):
         results = Result.objects.all()
         if not include_drafts:
             results = results.public()
-        # Newest first, read backwards from an index (indicators_result_newest); the
-        # table marks its Period column as the order (ResultTable.Meta.order_by).
+        # Newest first, read backwards from an index; the table marks its Period
+        # column as the order (ResultTable.Meta.order_by).
         return results.select_related(
             "indicator", "indicator__program_area", "agreement"
-        ).order_by(*NEWEST_FIRST)
+        ).newest_first()
 
     def filter_period_year(self, queryset, name, value):
         start, end = year_span(value)

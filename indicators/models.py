@@ -193,6 +193,11 @@ NEWEST_FIRST = ("-period_end", "-period_start", "-pk")
 
 
 class ResultQuerySet(models.QuerySet):
+    def newest_first(self):
+        """NEWEST_FIRST, which the indexes indicators_result_newest and
+        indicators_result_ind_newest serve."""
+        return self.order_by(*NEWEST_FIRST)
+
     def public(self):
         """Approved results of published indicators (and of published agreements, where
         linked): drafts, submitted and returned results are excluded."""
