@@ -121,14 +121,17 @@ class ListPageView(SingleTableMixin, FilterView):
         refused = costly if costly and count > COSTLY_SORT_MAX_ROWS else None
         self.sort_refused = refused is not None
         if refused:
-            self.page_notice = _(
-                "Sorting by “%(column)s” is offered once the filters leave at most "
-                "%(limit)s rows (%(count)s match now): the list keeps its usual order."
-            ) % {
-                "column": refused.header,
-                "limit": number_format(COSTLY_SORT_MAX_ROWS, force_grouping=True),
-                "count": number_format(count, force_grouping=True),
-            }
+            self.add_page_notice(
+                _(
+                    "Sorting by “%(column)s” is offered once the filters leave at most "
+                    "%(limit)s rows (%(count)s match now): the list keeps its usual order."
+                )
+                % {
+                    "column": refused.header,
+                    "limit": number_format(COSTLY_SORT_MAX_ROWS, force_grouping=True),
+                    "count": number_format(count, force_grouping=True),
+                }
+            )
         else:
             # Sorting only: the page size from the query string is capped below.
             RequestConfig(self.request, paginate=False).configure(table)
@@ -139,13 +142,17 @@ class ListPageView(SingleTableMixin, FilterView):
         except EmptyPage:
             last = max(table.paginator.num_pages, 1)
             table.page = table.paginator.page(last)
-            notice = _(
-                "There is no page %(asked)s: showing the last page, %(last)s."
-            ) % {"asked": page, "last": last}
-            self.page_notice = " ".join(filter(None, [self.page_notice, notice]))
+            self.add_page_notice(
+                _("There is no page %(asked)s: showing the last page, %(last)s.")
+                % {"asked": page, "last": last}
+            )
         if costly and not refused:
             self.remembered_order(table)
         return table
+
+    def add_page_notice(self, text):
+        """A line for the notice above the table, after any already there."""
+        self.page_notice = " ".join(filter(None, [self.page_notice, text]))
 
     def costly_sort(self, table):
         """The column asked to sort by when no index serves its sort (None when an

@@ -124,15 +124,14 @@ class AgreementListView(ListPageView):
         # Sorted by total across currencies, 308 billion won would top 200 million
         # dollars: say so, and how to compare like with like.
         sorts_by_total = table.order_by and table.order_by[0].lstrip("-") == "total"
-        currencies = {
-            getattr(row.record, "currency", None) for row in table.paginated_rows
-        }
+        currencies = {row.record.currency for row in table.paginated_rows}
         if sorts_by_total and len(currencies) > 1:
-            notice = _(
-                "Totals are in each agreement's own currency and are not converted: "
-                "choose a currency to compare like with like."
+            self.add_page_notice(
+                _(
+                    "Totals are in each agreement's own currency and are not "
+                    "converted: choose a currency to compare like with like."
+                )
             )
-            self.page_notice = " ".join(filter(None, [self.page_notice, notice]))
         return table
 
 
