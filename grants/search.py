@@ -109,16 +109,17 @@ def search_in(queryset, fields, text):
         )
         rows = list(matching[: RELATED_IDS_LIMIT + 1])
         for i, word in enumerate(words):
+            if len(rows) > RELATED_IDS_LIMIT:
+                # Common to most related rows: joined, as search_q does; most rows
+                # match, and the database stops reading once a page is full.
+                arms[i] += [
+                    search_q([f"{relation}__{f}" for f in remote_fields], word)
+                    for relation in relations
+                ]
+                continue
             ids = [row[0] for row in rows if row[i + 1]]
-            for relation in relations:
-                if len(rows) > RELATED_IDS_LIMIT:
-                    # Common to most related rows: joined, as search_q does; most
-                    # rows match, and the database stops reading once a page is full.
-                    arms[i].append(
-                        search_q([f"{relation}__{f}" for f in remote_fields], word)
-                    )
-                elif ids:
-                    arms[i].append(Q(**{f"{relation}__in": ids}))
+            if ids:
+                arms[i] += [Q(**{f"{relation}__in": ids}) for relation in relations]
     condition = Q()
     for word_arms in arms:
         # A word found nowhere matches no row (and costs no query).
