@@ -92,6 +92,20 @@ class DeployCheckTests(TestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("Set DJANGO_SECRET_KEY", result.stderr)
 
+    def test_makemigrations_needs_no_key_and_nothing_else_does(self):
+        checked = run_with_env(
+            ["manage.py", "makemigrations", "--check", "--dry-run"],
+            DJANGO_SECRET_KEY="",
+            DJANGO_DEBUG="",
+        )
+        self.assertEqual(checked.returncode, 0, checked.stdout + checked.stderr)
+        self.assertIn("No changes detected", checked.stdout)
+        for command in (["check"], ["migrate", "--plan"], ["runserver", "--noreload"]):
+            with self.subTest(command=command):
+                refused = run_with_env(["manage.py", *command], DJANGO_SECRET_KEY="")
+                self.assertNotEqual(refused.returncode, 0)
+                self.assertIn("Set DJANGO_SECRET_KEY", refused.stderr)
+
     def test_production_defaults_are_the_secure_ones(self):
         values = settings_under(
             [
