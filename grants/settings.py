@@ -130,10 +130,12 @@ TEMPLATES = [
 WSGI_APPLICATION = "grants.wsgi.application"
 
 # SQLite in the checkout unless DATABASE_URL says otherwise
-# (postgres://user:password@host:5432/name, or sqlite:///path/to/file.sqlite3).
+# (postgres://user:password@host:5432/name, or sqlite:///path/to/file.sqlite3). An
+# empty DATABASE_URL counts as unset (dj-database-url would give no database).
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "").strip()
+        or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

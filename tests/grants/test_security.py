@@ -92,6 +92,11 @@ class DeployCheckTests(TestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("Set DJANGO_SECRET_KEY", result.stderr)
 
+    def test_an_empty_database_url_means_sqlite_in_the_checkout(self):
+        databases = settings_under(["DATABASES"], DATABASE_URL=" ")["DATABASES"]
+        self.assertEqual(databases["default"]["ENGINE"], "django.db.backends.sqlite3")
+        self.assertTrue(str(databases["default"]["NAME"]).endswith("db.sqlite3"))
+
     def test_makemigrations_needs_no_key_and_nothing_else_does(self):
         checked = run_with_env(
             ["manage.py", "makemigrations", "--check", "--dry-run"],
