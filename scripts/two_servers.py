@@ -130,8 +130,8 @@ class Browser:
             )
 
 
-def manage(*args, env):
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+def manage(*args, env, check=True):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=check)
 
 
 def wait_until_up(port):
@@ -169,20 +169,14 @@ def main():
     manage("migrate", "--noinput", "-v0", env=env)
     manage("load_seed", "-v0", env=env)
     manage("collectstatic", "--noinput", "-v0", env=env)
-    subprocess.run(
-        [
-            PYTHON,
-            "manage.py",
-            "shell",
-            "--no-imports",
-            "-c",
-            "from django.contrib.auth import get_user_model as g; U=g(); "
-            f"u=U.objects.filter(username={username!r}).first() or U(username={username!r}); "
-            f"u.is_staff=u.is_superuser=True; u.set_password({password!r}); u.save()",
-        ],
-        cwd=ROOT,
+    manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.contrib.auth import get_user_model as g; U=g(); "
+        f"u=U.objects.filter(username={username!r}).first() or U(username={username!r}); "
+        f"u.is_staff=u.is_superuser=True; u.set_password({password!r}); u.save()",
         env=env,
-        check=True,
     )
     agreement_id = subprocess.run(
         [
@@ -258,16 +252,11 @@ def main():
             server.terminate()
         for server in servers:
             server.wait(timeout=10)
-        subprocess.run(
-            [
-                PYTHON,
-                "manage.py",
-                "shell",
-                "--no-imports",
-                "-c",
-                f"from django.contrib.auth import get_user_model as g; g().objects.filter(username={username!r}).delete()",
-            ],
-            cwd=ROOT,
+        manage(
+            "shell",
+            "--no-imports",
+            "-c",
+            f"from django.contrib.auth import get_user_model as g; g().objects.filter(username={username!r}).delete()",
             env=env,
             check=False,
         )
