@@ -58,7 +58,23 @@ def changed_fields(form):
     return [name for name in form.changed_data if name not in {REASON_FIELD, "version"}]
 
 
-class VersionedAdminForm(forms.ModelForm):
+class VersionedInlineForm(forms.ModelForm):
+    """The record's version as a hidden field, and a refused save when someone else
+    saved the record since the form was built."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "version" in self.fields:
+            self.fields["version"].widget = forms.HiddenInput()
+            self.fields["version"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        check_not_stale(self)
+        return cleaned
+
+
+class VersionedAdminForm(VersionedInlineForm):
     change_reason = forms.CharField(
         label=gettext_lazy("reason for this change"),
         required=False,
@@ -72,15 +88,8 @@ class VersionedAdminForm(forms.ModelForm):
     # Set by the admin: does this record need a reason to be changed?
     reason_required = False
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "version" in self.fields:
-            self.fields["version"].widget = forms.HiddenInput()
-            self.fields["version"].required = False
-
     def clean(self):
         cleaned = super().clean()
-        check_not_stale(self)
         if (
             self.instance.pk
             and self.reason_required
@@ -94,19 +103,6 @@ class VersionedAdminForm(forms.ModelForm):
                     "it (the reason is kept in the history)."
                 ),
             )
-        return cleaned
-
-
-class VersionedInlineForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "version" in self.fields:
-            self.fields["version"].widget = forms.HiddenInput()
-            self.fields["version"].required = False
-
-    def clean(self):
-        cleaned = super().clean()
-        check_not_stale(self)
         return cleaned
 
 
