@@ -412,13 +412,15 @@ class AdminImportTests(TestCase):
 
 
 class RealFilesTests(TestCase):
-    """The trimmed real files of shared/iati/real (not in the repository)."""
+    """The trimmed real files of shared/iati/real (not in the repository). The whole
+    files beside them (full-*.xml) repeat the same activities at real size; importing
+    both would update the trimmed activities from the whole ones."""
 
     def setUp(self):
         folder = shared_iati_dir()
         if folder is None or not (folder / "real").is_dir():
             self.skipTest("shared/iati/real is not available")
-        self.files = sorted((folder / "real").glob("*.xml"))
+        self.files = sorted((folder / "real").glob("*-trimmed.xml"))
 
     def test_real_files_import_without_unexpected_errors(self):
         reports = import_files([(f.name, f.read_bytes()) for f in self.files])
