@@ -1,19 +1,29 @@
+from dataclasses import replace
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import ledger
 from .admin_import import StaffImportMixin
 from .admin_workflow import (
     LockedRowsInlineFormSet,
     PublicationAdminMixin,
+    VersionedAdminForm,
     WorkflowAdmin,
     WorkflowInlineMixin,
+    run_all_or_nothing,
 )
 from .cache import remember
 from .csv_export import Report, csv_response
-from .formatting import money
+from .formatting import NOTHING, money
+from .forms import AmountField
 from .models import (
     Agreement,
     Amendment,
@@ -21,12 +31,17 @@ from .models import (
     Organization,
     Participation,
     ProgramArea,
+    PublicationState,
     SourceDocument,
-    check_running_totals,
 )
 from .reports import AGREEMENTS, AMENDMENTS
 from .resources import AmendmentResource
-from .workflow import can_publish, is_published
+from .workflow import (
+    can_publish,
+    is_published,
+    publication_publish,
+    publish_draft_amendments,
+)
 
 
 def export_selected_csv_action(report: Report):
@@ -71,6 +86,28 @@ def agreement_currency_filter(field_path):
     return AgreementCurrencyFilter
 
 
+# Amounts are typed in text inputs and read in either convention (grants/forms.py).
+AMOUNT_FIELDS = {models.DecimalField: {"form_class": AmountField}}
+
+
+def reconciliation_text(*, stated: int, differing: int):
+    """An agreement's or amendment's reconciliation, or a dash when no amount states
+    a total: there is nothing to reconcile."""
+    if not stated:
+        return NOTHING
+    if differing:
+        return format_html(
+            '<span class="flag">⚠ {}</span>',
+            ngettext(
+                "%(n)d stated total differs from the running total",
+                "%(n)d stated totals differ from the running totals",
+                differing,
+            )
+            % {"n": differing},
+        )
+    return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
+
+
 @admin.register(Organization)
 class OrganizationAdmin(WorkflowAdmin):
     list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
@@ -101,6 +138,25 @@ class ParticipationInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
+def submitted_entry(form) -> ledger.Entry | None:
+    """An amendment as its form leaves it (None when the form lacks what the rule
+    needs: its own errors say so). Publication is the stored one where the field
+    is read-only for this user."""
+    data = form.cleaned_data
+    instance = form.instance
+    sequence, amount = data.get("sequence"), data.get("amount")
+    if sequence is None or amount is None:
+        return None
+    publication = data.get("publication", instance.publication)
+    return ledger.Entry(
+        sequence=sequence,
+        amount=amount,
+        published=publication == PublicationState.PUBLISHED,
+        stated=data.get("stated_cumulative_total", instance.stated_cumulative_total),
+        key=instance.pk,
+    )
+
+
 class AmendmentInlineFormSet(LockedRowsInlineFormSet):
     def is_locked_for(self, instance, user):
         return is_published(instance) and not can_publish(user, Amendment)
@@ -112,27 +168,30 @@ class AmendmentInlineFormSet(LockedRowsInlineFormSet):
         return _("it is published; only a reviewer can change or unpublish it.")
 
     def clean(self):
-        """The running total must stay at or above zero over the amendments as the whole
-        form leaves them (edits, additions and deletions together)."""
+        """The ledger's rule over the amendments as the whole form leaves them: edited
+        rows with their new amounts, signs and publication, new rows, rows marked for
+        deletion gone, and the drafts published too when the agreement's form asks
+        for it (AgreementForm.publish_drafts)."""
         super().clean()
         if any(self.errors):
             return
-        rows, shown = [], set()
+        entries, removed = [], []
         for form in self.forms:
-            if form.instance.pk:
-                shown.add(form.instance.pk)
-            data = form.cleaned_data
-            if not data or self._should_delete_form(form):
+            if self._should_delete_form(form):
+                if form.instance.pk:
+                    removed.append(form.instance.pk)
                 continue
-            if data.get("sequence") is not None and data.get("amount") is not None:
-                rows.append((data["sequence"], data["amount"]))
-        if self.instance.pk:
-            rows.extend(
-                Amendment.objects.filter(agreement=self.instance)
-                .exclude(pk__in=shown)
-                .values_list("sequence", "amount")
-            )
-        check_running_totals(rows)
+            if not form.has_changed() and form.instance.pk is None:
+                continue
+            entry = submitted_entry(form)
+            if entry is not None:
+                entries.append(entry)
+        ledger.check_changes(
+            self.instance,
+            entries=entries,
+            removed=removed,
+            publish_drafts=publishes_drafts(self.request),
+        )
 
 
 class AmendmentInline(WorkflowInlineMixin, admin.TabularInline):
@@ -157,9 +216,10 @@ class AmendmentInline(WorkflowInlineMixin, admin.TabularInline):
     readonly_fields = ["running_total_display", "reconciled_display"]
     autocomplete_fields = ["source"]
     show_change_link = True
+    formfield_overrides = AMOUNT_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_running_total(public_only=False)
+        return super().get_queryset(request).with_figures(public_only=False)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*super().get_readonly_fields(request, obj)]
@@ -169,11 +229,58 @@ class AmendmentInline(WorkflowInlineMixin, admin.TabularInline):
 
     @admin.display(description=_("running total"))
     def running_total_display(self, obj):
-        return money(getattr(obj, "running_total", None))
+        return money(obj.running_total) if obj.pk else NOTHING
 
-    @admin.display(description=_("reconciled"), boolean=True)
+    @admin.display(description=_("reconciled"))
     def reconciled_display(self, obj):
-        return getattr(obj, "reconciled", None)
+        if obj.pk is None:
+            return NOTHING
+        return reconciliation_text(
+            stated=obj.stated_cumulative_total is not None,
+            differing=obj.stated_cumulative_total != obj.running_total,
+        )
+
+
+class AmendmentForm(VersionedAdminForm):
+    def clean(self):
+        """The ledger's rule over the agreement's amendments with this one as the form
+        leaves it (its amount, sign, sequence and publication)."""
+        cleaned = super().clean()
+        agreement = cleaned.get("agreement") or getattr(
+            self.instance, "agreement", None
+        )
+        entry = submitted_entry(self)
+        if agreement is None or entry is None or self.errors:
+            return cleaned
+        removed = []
+        if self.instance.pk and self.instance.agreement_id != agreement.pk:
+            # Moved to another agreement: the old one loses it.
+            ledger.check_changes(self.instance.agreement, removed=[self.instance.pk])
+            entry = replace(entry, key=None)
+        ledger.check_changes(agreement, entries=[entry], removed=removed)
+        return cleaned
+
+
+PUBLISH_DRAFTS_FIELD = "publish_drafts"
+
+
+def publishes_drafts(request) -> bool:
+    """Whether the agreement's form asks to publish its draft amendments as well."""
+    return bool(request.POST.get(PUBLISH_DRAFTS_FIELD)) and (
+        request.POST.get("publication") == PublicationState.PUBLISHED
+    )
+
+
+class AgreementForm(VersionedAdminForm):
+    publish_drafts = forms.BooleanField(
+        label=_("Also publish its draft amendments"),
+        required=False,
+        help_text=_(
+            "With the agreement, in sequence order, all or nothing: the public total "
+            "then includes them. Leave it unticked to publish the amendments one by "
+            "one later."
+        ),
+    )
 
 
 @admin.register(Agreement)
@@ -245,23 +352,100 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         "unpublish_selected",
     ]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .with_total(public_only=False)
-            .with_reconciliation(public_only=False)
-        )
+    form = AgreementForm
+    formfield_overrides = AMOUNT_FIELDS
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self.can_publish(request) or (
+            obj is not None and not self.has_change_permission(request, obj)
+        ):
+            return fieldsets
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        *options["fields"],
+                        *(
+                            [PUBLISH_DRAFTS_FIELD]
+                            if "publication" in options["fields"]
+                            else []
+                        ),
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
 
     @admin.display(description=_("total (all amendments)"), ordering="total")
     def total_display(self, obj):
-        return f"{obj.currency} {money(getattr(obj, 'total', None))}"
+        if obj.pk is None:
+            return NOTHING  # the add form: nothing to total yet
+        return f"{obj.currency} {money(obj.total)}"
 
-    @admin.display(
-        description=_("reconciled"), boolean=True, ordering="unreconciled_count"
-    )
+    @admin.display(description=_("reconciliation"), ordering="unreconciled_count")
     def reconciled_display(self, obj):
-        return getattr(obj, "unreconciled_count", 0) == 0
+        return reconciliation_text(
+            stated=obj.stated_count, differing=obj.unreconciled_count
+        )
+
+    def save_related(self, request, form, formsets, change):
+        """The amendment rows and, when asked, the drafts' publication: one step for
+        the ledger (grants/ledger.py, `batch`), checked as a whole at the end."""
+        with ledger.batch():
+            super().save_related(request, form, formsets, change)
+            if form.cleaned_data.get(PUBLISH_DRAFTS_FIELD) and is_published(
+                form.instance
+            ):
+                publish_draft_amendments(agreement=form.instance, user=request.user)
+
+    @admin.action(description=_("Publish selected"), permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        """Publish the agreements, and their draft amendments too when the reviewer
+        says so on the page this asks first (if any has drafts)."""
+        agreements = list(queryset.order_by("code", "pk"))
+        drafts = {}
+        for amendment in (
+            Amendment.objects.filter(agreement__in=agreements)
+            .drafts()
+            .order_by("agreement_id", "sequence")
+        ):
+            drafts.setdefault(amendment.agreement_id, []).append(amendment)
+        if drafts and "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/workflow/publish_agreements.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Publish agreements"),
+                    "rows": [(a, drafts.get(a.pk, [])) for a in agreements],
+                    "opts": self.model._meta,
+                    "action": request.POST.get("action"),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "field": PUBLISH_DRAFTS_FIELD,
+                },
+            )
+        with_drafts = bool(request.POST.get(PUBLISH_DRAFTS_FIELD))
+
+        def step(agreement):
+            with ledger.batch():
+                if not is_published(agreement) or not (
+                    with_drafts and drafts.get(agreement.pk)
+                ):
+                    publication_publish(obj=agreement, user=request.user)
+                if with_drafts:
+                    publish_draft_amendments(agreement=agreement, user=request.user)
+
+        run_all_or_nothing(
+            self,
+            request,
+            agreements,
+            step,
+            _("Published %(n)d record(s)."),
+        )
+        return None
 
 
 @admin.register(Amendment)
@@ -293,9 +477,11 @@ class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
         "unpublish_selected",
     ]
     resource_classes = [AmendmentResource]
+    form = AmendmentForm
+    formfield_overrides = AMOUNT_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_running_total(public_only=False)
+        return super().get_queryset(request).with_figures(public_only=False)
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj):
@@ -303,7 +489,7 @@ class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
 
     @admin.display(description=_("running total"), ordering="running_total")
     def running_total_display(self, obj):
-        return money(getattr(obj, "running_total", None))
+        return money(obj.running_total) if obj.pk else NOTHING
 
     @admin.display(description=_("stated total"), ordering="stated_cumulative_total")
     def stated_total_display(self, obj):
@@ -314,28 +500,22 @@ class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
         return getattr(obj, "reconciled", None)
 
     def get_deleted_objects(self, objs, request):
-        """Refuse, with the reason on the confirmation page, a deletion that would make an
-        agreement's running total negative."""
+        """Refuse, with the reason on the confirmation page, a deletion that would make
+        a running total negative, public or not."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(
             objs, request
         )
-        doomed = {obj.pk for obj in objs}
-        agreement_ids = (
-            Amendment.objects.filter(pk__in=doomed)
-            .values("agreement")
-            .annotate(n=Count("pk"))
-            .values_list("agreement", flat=True)
-        )
-        for agreement_id in agreement_ids:
-            rows = (
-                Amendment.objects.filter(agreement_id=agreement_id)
-                .exclude(pk__in=doomed)
-                .values_list("sequence", "amount")
-            )
+        doomed = {}
+        for amendment in objs:
+            doomed.setdefault(amendment.agreement, []).append(amendment.pk)
+        for agreement, removed in doomed.items():
             try:
-                check_running_totals(rows)
+                ledger.check_changes(agreement, removed=removed)
             except ValidationError as error:
-                protected = [*protected, *error.messages]
+                protected = [
+                    *protected,
+                    *(f"{agreement.code}: {message}" for message in error.messages),
+                ]
         return deleted, counts, perms_needed, protected
 
 
@@ -343,6 +523,7 @@ class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
 class BudgetAdmin(admin.ModelAdmin):
     """Budgets kept as information (e.g. from an IATI import); never in totals."""
 
+    formfield_overrides = AMOUNT_FIELDS
     list_display = [
         "agreement",
         "budget_type",

@@ -242,6 +242,14 @@ class WorkflowAdminMixin:
             # The admin's transaction has rolled back: nothing of this save remains.
             self.message_stale(request, error.instance)
             return HttpResponseRedirect(request.get_full_path())
+        except ValidationError as error:
+            # A rule of the data checked at save time (the ledger's, when another
+            # writer changed the amendments after this form was checked).
+            messages.error(
+                request,
+                _("Nothing was saved. %(error)s") % {"error": " ".join(error.messages)},
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def render_change_form(self, request, context, *args, **kwargs):
         adminform = context.get("adminform")

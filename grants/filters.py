@@ -170,10 +170,10 @@ class AgreementFilter(SearchFilterSet):
         ),
     )
     amount_min = MoneyFilter(
-        label=_("Total at least"), field_name="total", lookup_expr="gte"
+        label=_("Total at least"), field_name="shown_total", lookup_expr="gte"
     )
     amount_max = MoneyFilter(
-        label=_("Total at most"), field_name="total", lookup_expr="lte"
+        label=_("Total at most"), field_name="shown_total", lookup_expr="lte"
     )
 
     class Meta:
@@ -192,8 +192,7 @@ class AgreementFilter(SearchFilterSet):
         if not include_drafts:
             agreements = agreements.public()
         return (
-            agreements.with_total(public_only=not include_drafts)
-            .with_reconciliation(public_only=not include_drafts)
+            agreements.with_figures(public_only=not include_drafts)
             .select_related("donor", "recipient")
             .order_by("code", "pk")
         )
@@ -255,7 +254,7 @@ class AmendmentFilter(SearchFilterSet):
         if not include_drafts:
             amendments = amendments.public()
         return (
-            amendments.with_running_total(public_only=not include_drafts)
+            amendments.with_figures(public_only=not include_drafts)
             .select_related("agreement")
             .order_by("agreement__code", "sequence", "pk")
         )

@@ -5,14 +5,15 @@ from simple_history.models import HistoricalRecords
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models, transaction
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, Length, Upper
+from django.db import models, router, transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .money import MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_MAX_DIGITS, running_totals
+from . import ledger
+from .money import MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_MAX_DIGITS
 from .versioning import VersionedModel
 
 CURRENCY_RE = r"^[A-Z]{3}\Z"
@@ -280,52 +281,72 @@ class AgreementQuerySet(models.QuerySet):
         """Published agreements only: drafts are excluded."""
         return self.filter(publication=PublicationState.PUBLISHED)
 
-    def with_total(self, *, public_only: bool):
-        """Annotate `total`: the sum of the agreement's amendments (public ones only when
-        `public_only`), in the agreement's own currency; 0 where there are none."""
-        amendments = Amendment.objects.filter(agreement=OuterRef("pk"))
-        if public_only:
-            amendments = amendments.filter(publication=PublicationState.PUBLISHED)
-        total = (
-            amendments.order_by()
-            .values("agreement")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
+    def with_figures(self, *, public_only: bool):
+        """Annotate the ledger's stored figures as the viewer sees them (grants/ledger.py):
+        `shown_total`, `shown_stated_count` and `shown_unreconciled_count`, over the
+        published amendments when `public_only`, over all of them for staff."""
         return self.annotate(
-            total=Coalesce(
-                Subquery(total, output_field=money_field()),
-                Decimal("0.00"),
-                output_field=money_field(),
+            **{
+                f"shown_{name}": F(ledger.figure(name, public_only=public_only))
+                for name in ("total", "stated_count", "unreconciled_count")
+            }
+        )
+
+    def totals_by_currency(self):
+        """One row per currency: {"currency", "total", "agreements"} from the stored
+        public totals, counting the agreements the total comes from (a framework with
+        no amounts of its own is not one). Amounts in different currencies are never
+        added together."""
+        return (
+            self.order_by()
+            .values("currency")
+            .annotate(
+                total=Sum("public_total"),
+                agreements=Count("pk", filter=Q(public_total__gt=0)),
             )
-        )
-
-    def with_reconciliation(self, *, public_only: bool):
-        """Annotate `unreconciled_count`: how many amendments state a cumulative total that
-        differs from the computed running total."""
-        amendments = Amendment.objects.all()
-        if public_only:
-            amendments = amendments.public()
-        mismatches = (
-            amendments.with_running_total(public_only=public_only)
-            .filter(agreement=OuterRef("pk"), stated_cumulative_total__isnull=False)
-            .exclude(stated_cumulative_total=F("running_total"))
-            .order_by()
-            .values("agreement")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.annotate(
-            unreconciled_count=Coalesce(
-                Subquery(mismatches, output_field=models.IntegerField()), 0
-            )
+            .order_by("currency")
         )
 
 
-def money_field():
+def money_field(verbose_name, **kwargs):
     return models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES
+        verbose_name,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        **kwargs,
     )
+
+
+def figure_field(verbose_name, help_text):
+    """A figure the ledger stores (grants/ledger.py): never edited, 0 until computed."""
+    return money_field(
+        verbose_name,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        editable=False,
+        help_text=help_text,
+    )
+
+
+def count_field(verbose_name):
+    return models.PositiveIntegerField(
+        verbose_name, default=0, db_default=0, editable=False
+    )
+
+
+def save_keeping_figures(instance, kwargs):
+    """The figures are written by the ledger alone: an update through save() leaves
+    them as the ledger last stored them (a copy read earlier would write back stale
+    figures)."""
+    if instance._state.adding or kwargs.get("update_fields") is not None:
+        return kwargs
+    figures = set(ledger.FIGURES[instance._meta.model_name])
+    fields = [
+        f.name
+        for f in instance._meta.concrete_fields
+        if not f.primary_key and f.name not in figures
+    ]
+    return {**kwargs, "update_fields": fields}
 
 
 class Agreement(VersionedModel):
@@ -423,11 +444,24 @@ class Agreement(VersionedModel):
             "unique": _("Another agreement already has this IATI identifier.")
         },
     )
+    total = figure_field(
+        _("total"), _("The sum of every amendment's amount, drafts included.")
+    )
+    public_total = figure_field(
+        _("public total"), _("The sum of the published amendments' amounts.")
+    )
+    stated_count = count_field(_("amendments stating a total"))
+    public_stated_count = count_field(_("published amendments stating a total"))
+    unreconciled_count = count_field(_("amendments differing from their stated total"))
+    public_unreconciled_count = count_field(
+        _("published amendments differing from their stated total")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AgreementQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The ledger's figures follow from the amendments, whose history says why.
+    history = HistoricalRecords(excluded_fields=list(ledger.FIGURES["agreement"]))
 
     class Meta:
         verbose_name = _("agreement")
@@ -439,13 +473,26 @@ class Agreement(VersionedModel):
         # The public list's sortable columns (each ends with the primary key, as
         # grants.tables.sortable does): a page is read from the index in order
         # instead of sorting every agreement.
-        indexes = [
-            models.Index(fields=[field, "id"], name=f"grants_agreement_{field}_sort")
-            for field in ("title", "kind", "status", "currency")
-        ] + [
-            # A code typed in a filter matches whatever its case (`iexact`: UPPER).
-            models.Index(Upper("code"), name="grants_agreement_code_upper"),
-        ]
+        indexes = (
+            [
+                models.Index(
+                    fields=[field, "id"], name=f"grants_agreement_{field}_sort"
+                )
+                for field in ("title", "kind", "status", "currency")
+            ]
+            + [
+                models.Index(
+                    fields=[ledger.figure(name, public_only=public), "id"],
+                    name=f"grants_agr_{'pub_' if public else ''}{name[:5]}_sort",
+                )
+                for name in ("total", "unreconciled_count")
+                for public in (False, True)
+            ]
+            + [
+                # A code typed in a filter matches whatever its case (`iexact`: UPPER).
+                models.Index(Upper("code"), name="grants_agreement_code_upper"),
+            ]
+        )
         constraints = [
             models.CheckConstraint(
                 condition=choices_condition("kind", AgreementKind),
@@ -493,6 +540,11 @@ class Agreement(VersionedModel):
                     "The donor and the recipient must be different."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(total__gte=0, public_total__gte=0),
+                name="grants_agreement_totals_not_negative",
+                violation_error_message=_("An agreement's total cannot be negative."),
+            ),
         ]
 
     def __str__(self):
@@ -502,7 +554,7 @@ class Agreement(VersionedModel):
         # An empty form field means "no identifier", which must be NULL to stay unique.
         if not self.iati_identifier:
             self.iati_identifier = None
-        super().save(*args, **kwargs)
+        super().save(*args, **save_keeping_figures(self, kwargs))
 
     def get_absolute_url(self):
         return reverse("grants:agreement-detail", kwargs={"code": self.code})
@@ -523,18 +575,23 @@ class Agreement(VersionedModel):
             ancestor = ancestor.framework
 
     def amendment_timeline(self, *, public_only: bool):
-        """The agreement's amendments in sequence with `running_total` and `reconciled`
-        annotations, computed in one query by a window sum."""
+        """The agreement's amendments in sequence, with the figures the viewer sees
+        (`shown_running_total`, `reconciled`)."""
         amendments = self.amendments.all()
         if public_only:
             amendments = amendments.public()
-        return amendments.with_running_total_window().select_related("source")
+        return (
+            amendments.with_figures(public_only=public_only)
+            .select_related("source")
+            .order_by("sequence", "pk")
+        )
 
-    def total(self, *, public_only: bool) -> Decimal:
-        amendments = self.amendments.all()
-        if public_only:
-            amendments = amendments.public()
-        return amendments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    def shown_figures(self, *, public_only: bool) -> dict:
+        """The agreement's stored figures as the viewer sees them, by plain name."""
+        return {
+            name: getattr(self, ledger.figure(name, public_only=public_only))
+            for name in ("total", "stated_count", "unreconciled_count")
+        }
 
 
 class Participation(models.Model):
@@ -577,24 +634,13 @@ class Participation(models.Model):
         return f"{self.organization} ({self.get_role_display()})"
 
 
-def running_total_expression(*, public_only: bool):
-    """A correlated subquery: the sum of amounts of the outer amendment's agreement up to
-    and including its sequence. Unlike the window sum it survives any further filter."""
-    earlier = Amendment.objects.filter(
-        agreement=OuterRef("agreement"), sequence__lte=OuterRef("sequence")
-    )
-    if public_only:
-        earlier = earlier.filter(publication=PublicationState.PUBLISHED)
-    total = earlier.order_by().values("agreement").annotate(t=Sum("amount")).values("t")
-    return Subquery(total, output_field=money_field())
-
-
-def reconciled_expression():
+def reconciled_expression(*, public_only: bool):
+    """None where the amendment states no total; True where the stated total equals
+    the running total the viewer sees, False where it differs."""
+    running_total = ledger.figure("running_total", public_only=public_only)
     return models.Case(
         models.When(stated_cumulative_total__isnull=True, then=models.Value(None)),
-        models.When(
-            stated_cumulative_total=F("running_total"), then=models.Value(True)
-        ),
+        models.When(stated_cumulative_total=F(running_total), then=models.Value(True)),
         default=models.Value(False),
         output_field=models.BooleanField(null=True),
     )
@@ -608,41 +654,60 @@ class AmendmentQuerySet(models.QuerySet):
             agreement__publication=PublicationState.PUBLISHED,
         )
 
-    def with_running_total(self, *, public_only: bool):
-        """Annotate `running_total` (sum up to this amendment, per agreement) and
-        `reconciled` (None: nothing stated; True/False: the stated total matches or not).
-        Safe to filter afterwards, including on both annotations."""
+    def drafts(self):
+        """Amendments not published themselves (whatever their agreement's state)."""
+        return self.exclude(publication=PublicationState.PUBLISHED)
+
+    def with_figures(self, *, public_only: bool):
+        """Annotate the ledger's stored running total as the viewer sees it
+        (`shown_running_total`: over the published amendments when `public_only`) and
+        `reconciled` (None: nothing stated; True/False: the stated total matches it or
+        not). Safe to filter and sort on both."""
         return self.annotate(
-            running_total=running_total_expression(public_only=public_only)
-        ).annotate(reconciled=reconciled_expression())
-
-    def totals_by_currency(self):
-        """One row per currency: {"currency", "total", "agreements"}. Amounts in
-        different currencies are never added together."""
-        return (
-            self.order_by()
-            .values(currency=F("agreement__currency"))
-            .annotate(
-                total=Sum("amount"), agreements=models.Count("agreement", distinct=True)
-            )
-            .order_by("currency")
+            shown_running_total=F(
+                ledger.figure("running_total", public_only=public_only)
+            ),
+            reconciled=reconciled_expression(public_only=public_only),
         )
 
-    def with_running_total_window(self):
-        """Like `with_running_total`, as one window sum over the rows of this queryset.
-        Use it on a whole agreement's (public) amendments: a later filter would change
-        the sums."""
-        return (
-            self.annotate(
-                running_total=Window(
-                    Sum("amount"),
-                    partition_by=[F("agreement_id")],
-                    order_by=[F("sequence").asc()],
-                )
-            )
-            .annotate(reconciled=reconciled_expression())
-            .order_by("agreement_id", "sequence")
-        )
+    # Writes that bypass Amendment.save() keep the ledger true too.
+
+    def update(self, **kwargs):
+        if not ledger.INPUTS.intersection(kwargs):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            agreements = self.agreement_ids()
+            ledger.lock(agreements, using=self.db)
+            count = super().update(**kwargs)
+            if "agreement" in kwargs or "agreement_id" in kwargs:
+                agreements |= self.agreement_ids()
+            ledger.after_write(agreements, using=self.db)
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        with transaction.atomic(using=self.db):
+            agreements = self.agreement_ids()
+            ledger.lock(agreements, using=self.db)
+            result = super().delete()
+            ledger.after_write(agreements, using=self.db)
+        return result
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """Rows inserted in bulk get their figures from one SQL statement
+        (`ledger.write_figures`); a negative one is refused by the constraints."""
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            ledger.write_figures({obj.agreement_id for obj in objs}, using=self.db)
+        return created
+
+    def agreement_ids(self) -> set[int]:
+        return set(self.order_by().values_list("agreement_id", flat=True).distinct())
 
 
 class Amendment(VersionedModel):
@@ -691,6 +756,17 @@ class Amendment(VersionedModel):
             "the computed running total."
         ),
     )
+    running_total = figure_field(
+        _("running total"),
+        _("The sum of the agreement's amounts up to and including this amendment."),
+    )
+    public_running_total = figure_field(
+        _("public running total"),
+        _(
+            "The same over the published amendments only: what the public sees once "
+            "the agreement is published."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
     source = models.ForeignKey(
         SourceDocument,
@@ -714,7 +790,8 @@ class Amendment(VersionedModel):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AmendmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The ledger's figures follow from the amounts, whose history says why.
+    history = HistoricalRecords(excluded_fields=list(ledger.FIGURES["amendment"]))
 
     class Meta:
         verbose_name = _("amendment")
@@ -732,6 +809,8 @@ class Amendment(VersionedModel):
                 ("period", ["period_start", "period_end"]),
                 ("amount", ["amount"]),
                 ("stated", ["stated_cumulative_total"]),
+                ("running", ["running_total"]),
+                ("pubrun", ["public_running_total"]),
             )
         ]
         constraints = [
@@ -775,15 +854,33 @@ class Amendment(VersionedModel):
                 name="grants_amendment_publication_valid",
                 violation_error_message=_("Choose a valid publication state."),
             ),
+            models.CheckConstraint(
+                condition=Q(running_total__gte=0, public_running_total__gte=0),
+                name="grants_amendment_running_totals_not_negative",
+                violation_error_message=_(
+                    "A running total cannot fall below zero, public or not."
+                ),
+            ),
         ]
 
     def __str__(self):
         return f"{self.agreement.code} #{self.sequence}: {self.title}"
 
     def save(self, *args, **kwargs):
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            self._check_agreement_running_totals()
+        using = kwargs.get("using") or router.db_for_write(Amendment, instance=self)
+        with transaction.atomic(using=using):
+            agreements = {self.agreement_id}
+            if not self._state.adding:
+                # Moved to another agreement: both agreements' figures change.
+                agreements.add(
+                    Amendment._base_manager.using(using)
+                    .filter(pk=self.pk)
+                    .values_list("agreement_id", flat=True)
+                    .first()
+                )
+            ledger.lock(agreements, using=using)
+            super().save(*args, **save_keeping_figures(self, kwargs))
+            ledger.after_write(agreements, using=using)
 
     def get_absolute_url(self):
         return self.agreement.get_absolute_url() + f"#amendment-{self.sequence}"
@@ -794,45 +891,22 @@ class Amendment(VersionedModel):
             self.publication == PublicationState.PUBLISHED and self.agreement.is_public
         )
 
-    def clean(self):
-        super().clean()
-        if self.agreement_id is None or self.amount is None or self.sequence is None:
-            return
-        others = (
-            Amendment.objects.filter(agreement_id=self.agreement_id)
-            .exclude(pk=self.pk)
-            .values_list("sequence", "amount")
-        )
-        check_running_totals([*others, (self.sequence, self.amount)])
-
     def delete(self, *args, **kwargs):
-        with transaction.atomic():
+        using = kwargs.get("using") or router.db_for_write(Amendment, instance=self)
+        with transaction.atomic(using=using):
+            ledger.lock([self.agreement_id], using=using)
             result = super().delete(*args, **kwargs)
-            self._check_agreement_running_totals()
+            ledger.after_write([self.agreement_id], using=using)
         return result
 
-    def _check_agreement_running_totals(self):
-        """The cross-row rule, enforced whatever path wrote the row (the transaction
-        rolls back when it fails)."""
-        check_running_totals(
-            Amendment.objects.filter(agreement_id=self.agreement_id).values_list(
-                "sequence", "amount"
-            )
+    def ledger_entry(self) -> "ledger.Entry":
+        return ledger.Entry(
+            sequence=self.sequence,
+            amount=self.amount,
+            published=self.publication == PublicationState.PUBLISHED,
+            stated=self.stated_cumulative_total,
+            key=self.pk,
         )
-
-
-def check_running_totals(rows):
-    """Raise ValidationError if any running total of (sequence, amount) rows is negative."""
-    for sequence, total in running_totals(rows):
-        if total < 0:
-            raise ValidationError(
-                _(
-                    "The running total would fall below zero at amendment %(sequence)s "
-                    "(%(total)s): an agreement cannot de-obligate more than was obligated."
-                ),
-                code="negative_running_total",
-                params={"sequence": sequence, "total": f"{total:,.2f}"},
-            )
 
 
 class BudgetType(models.TextChoices):

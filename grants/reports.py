@@ -133,10 +133,8 @@ class ProgramAreaCodes(Func):
 
 
 def annotate_agreements(queryset, public_only: bool):
-    if not has_annotation(queryset, "total"):
-        queryset = queryset.with_total(public_only=public_only)
-    if not has_annotation(queryset, "unreconciled_count"):
-        queryset = queryset.with_reconciliation(public_only=public_only)
+    if not has_annotation(queryset, "shown_total"):
+        queryset = queryset.with_figures(public_only=public_only)
     return queryset
 
 
@@ -245,7 +243,7 @@ AGREEMENTS = register(
             ),
             Column(
                 "total",
-                "total",
+                "shown_total",
                 Kind.DECIMAL,
                 _(
                     "Sum of the agreement's published amendments (obligations less "
@@ -254,7 +252,7 @@ AGREEMENTS = register(
             ),
             Column(
                 "unreconciled_amendments",
-                "unreconciled_count",
+                "shown_unreconciled_count",
                 Kind.INTEGER,
                 _(
                     "How many amendments state a cumulative total that differs from "
@@ -283,8 +281,8 @@ AGREEMENTS = register(
 
 
 def annotate_amendments(queryset, public_only: bool):
-    if not has_annotation(queryset, "running_total"):
-        queryset = queryset.with_running_total(public_only=public_only)
+    if not has_annotation(queryset, "shown_running_total"):
+        queryset = queryset.with_figures(public_only=public_only)
     return queryset
 
 
@@ -370,7 +368,7 @@ AMENDMENTS = register(
             ),
             Column(
                 "running_total",
-                "running_total",
+                "shown_running_total",
                 Kind.DECIMAL,
                 _(
                     "Computed: the sum of the agreement's published amounts up to and "

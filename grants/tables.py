@@ -1,11 +1,7 @@
 import django_tables2 as tables
-from django_tables2.rows import BoundRows
 from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
@@ -26,30 +22,6 @@ def draft_row_class(record):
     return "" if record.is_public else "draft"
 
 
-class KeysFirstPaginator(Paginator):
-    """Pages of a table whose queryset computes costly columns (a correlated
-    subquery per row: an agreement's total, an amendment's running total). Past
-    the first page, the rows of the page are found by their sort keys alone, then
-    only they are read with the computed columns: with OFFSET, the database
-    computes every column of every row it skips (11 ms at page 50 of the
-    agreements, 600 ms at page 3,000)."""
-
-    def page(self, number):
-        page = super().page(number)
-        rows = page.object_list
-        sliced = rows.data
-        if (
-            isinstance(sliced, QuerySet)
-            and sliced.query.low_mark
-            and connections[sliced.db].features.allow_sliced_subqueries_with_in
-        ):
-            ordered = self.object_list.data.data
-            page.object_list = BoundRows(
-                data=ordered.filter(pk__in=sliced.values("pk")), table=rows.table
-            )
-        return page
-
-
 class SiteTable(tables.Table):
     """Shared look, and the two staff-only columns (the list view drops them for the
     public): publication state and a link to edit the row in the admin."""
@@ -66,20 +38,11 @@ class SiteTable(tables.Table):
     )
     edit = tables.Column(verbose_name=_("Edit"), empty_values=(), orderable=False)
 
-    # Page past the first by the sort keys alone (KeysFirstPaginator): for tables
-    # whose queryset computes a costly column for every row it reads.
-    keys_first = False
-
     class Meta:
         template_name = "django_tables2/site_table.html"
         attrs = {"class": "data"}
         row_attrs = {"class": draft_row_class}
         empty_text = _("Nothing matches these filters.")
-
-    def paginate(self, paginator_class=None, *args, **kwargs):
-        if paginator_class is None:
-            paginator_class = KeysFirstPaginator if self.keys_first else Paginator
-        return super().paginate(paginator_class, *args, **kwargs)
 
     def rows_html(self):
         """The `<tr>` rows of the current page (every row when not paginated), each
@@ -213,7 +176,15 @@ NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 class AgreementTable(SiteTable):
     admin_change_url = "admin:grants_agreement_change"
-    indexed_sorts = ("code", "title", "kind", "status", "currency")
+    indexed_sorts = (
+        "code",
+        "title",
+        "kind",
+        "status",
+        "currency",
+        "total",
+        "unreconciled_count",
+    )
 
     code = tables.Column(
         verbose_name=_("Code"), linkify=True, order_by=sortable("code")
@@ -230,14 +201,19 @@ class AgreementTable(SiteTable):
         verbose_name=_("Recipient"), order_by=sortable("recipient__name")
     )
     currency = tables.Column(verbose_name=_("Currency"), order_by=sortable("currency"))
+    # The ledger's stored figures as the viewer sees them (with_figures).
     total = tables.Column(
-        verbose_name=_("Total"), attrs=NUM, order_by=sortable("total")
+        verbose_name=_("Total"),
+        accessor="shown_total",
+        attrs=NUM,
+        order_by=sortable("shown_total"),
     )
     unreconciled_count = tables.Column(
-        verbose_name=_("Reconciliation"), order_by=sortable("unreconciled_count")
+        verbose_name=_("Reconciliation"),
+        accessor="shown_unreconciled_count",
+        empty_values=(),
+        order_by=sortable("shown_unreconciled_count"),
     )
-
-    keys_first = True
 
     class Meta(SiteTable.Meta):
         model = Agreement
@@ -259,12 +235,14 @@ class AgreementTable(SiteTable):
     def render_total(self, value):
         return money(value)
 
-    def render_unreconciled_count(self, value):
+    def render_unreconciled_count(self, value, record):
         if value:
             return format_html(
                 '<span class="flag">⚠ {}</span>', _("differs from the stated total")
             )
-        return _("reconciled or nothing stated")
+        if record.shown_stated_count:
+            return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
+        return _("nothing stated")
 
 
 class AmendmentTable(SiteTable):
@@ -315,8 +293,9 @@ class AmendmentTable(SiteTable):
     )
     running_total = tables.Column(
         verbose_name=_("Running total"),
+        accessor="shown_running_total",
         attrs=NUM,
-        order_by=sortable("agreement__code", "sequence"),
+        order_by=sortable("shown_running_total"),
     )
     stated_cumulative_total = tables.Column(
         verbose_name=_("Stated total"),
@@ -328,8 +307,6 @@ class AmendmentTable(SiteTable):
         empty_values=(),
         order_by=sortable("reconciled"),
     )
-
-    keys_first = True
 
     class Meta(SiteTable.Meta):
         model = Amendment

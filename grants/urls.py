@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .health import healthz
+from .views import amount_preview
 
 urlpatterns = [
     # IATI XML and the admin import page; before admin/ and the public pages, which
@@ -9,6 +10,11 @@ urlpatterns = [
     # from indicators).
     path("", include("indicators.iati.urls")),
     path("healthz", healthz, name="healthz"),
+    path(
+        "admin/amount-preview/",
+        admin.site.admin_view(amount_preview),
+        name="amount-preview",
+    ),
     path("admin/", admin.site.urls),
     path("", include("indicators.urls")),
     path("", include("grants.public_urls")),

@@ -2,7 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Sum
 from django.db.models.functions import JSONObject
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,10 +14,10 @@ from .cache import cached_count
 from .charts import Bar, bar_chart
 from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
 from .formatting import money_words
+from .forms import amount_preview as amount_preview_text
 from .listing import ListPageView, shows_drafts
 from .models import (
     Agreement,
-    Amendment,
     Organization,
     Participation,
     ProgramArea,
@@ -41,20 +41,20 @@ def result_model():
 def home(request):
     """The overview: public totals by currency, agreements and money per program area,
     the latest results, and a way into every list. Always the public view."""
-    totals = list(Amendment.objects.public().totals_by_currency())
+    totals = list(Agreement.objects.public().totals_by_currency())
     published = Q(agreements__publication=PublicationState.PUBLISHED)
     areas = list(
         ProgramArea.objects.public().annotate(
             agreement_count=Count("agreements", filter=published, distinct=True)
         )
     )
-    # An amendment joins each area of its agreement once, so within an area no
-    # agreement is summed twice; across areas the sums overlap and are not added.
+    # An agreement joins each of its areas once, so within an area no agreement is
+    # summed twice; across areas the sums overlap and are not added.
     money_rows = (
-        Amendment.objects.public()
-        .filter(agreement__program_areas__isnull=False)
-        .values(area=F("agreement__program_areas"), currency=F("agreement__currency"))
-        .annotate(total=Sum("amount"))
+        Agreement.objects.public()
+        .filter(program_areas__isnull=False)
+        .values("currency", area=F("program_areas"))
+        .annotate(total=Sum("public_total"))
         .order_by("currency", "area")
     )
     money_by_area = {(row["area"], row["currency"]): row["total"] for row in money_rows}
@@ -243,7 +243,11 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 "agreements_under": under,
                 "agreements_under_count": under_count,
                 "amendments": timeline,
-                "total": timeline[-1].running_total if timeline else None,
+                "total": (
+                    agreement.shown_figures(public_only=public_only)["total"]
+                    if timeline
+                    else None
+                ),
                 "unreconciled": [a for a in timeline if a.reconciled is False],
                 "results": results,
                 "visible_framework": framework if show_framework else None,
@@ -306,13 +310,14 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
             return None
         bars = []
         for amendment in timeline:
-            previous = amendment.running_total - amendment.amount
+            running_total = amendment.shown_running_total
+            previous = running_total - amendment.amount
             bars.append(
                 Bar(
                     label=f"#{amendment.sequence} {amendment.title}",
-                    value=amendment.running_total,
+                    value=running_total,
                     base=previous if previous > 0 else None,
-                    text=f"{agreement.currency} {money_words(amendment.running_total)}",
+                    text=f"{agreement.currency} {money_words(running_total)}",
                     marker=amendment.stated_cumulative_total,
                     marker_text=money_words(amendment.stated_cumulative_total),
                     css="" if amendment.is_public else "draft",
@@ -355,7 +360,7 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
         results = results.filter(indicator__in=indicators).newest_first()
         context.update(
             {
-                "agreements": agreements.with_total(public_only=public_only)
+                "agreements": agreements.with_figures(public_only=public_only)
                 .select_related("donor", "recipient")
                 .order_by("code", "pk")[:AREA_AGREEMENTS_SHOWN],
                 # A large area funds thousands of agreements: the page shows the
@@ -369,6 +374,13 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
             }
         )
         return context
+
+
+@require_safe
+def amount_preview(request):
+    """For the admin's amount fields (static/grants/amount-preview.js): what a typed
+    amount will be stored as, read by the same rule as the form."""
+    return JsonResponse(amount_preview_text(request.GET.get("value", "")[:100]))
 
 
 @require_safe

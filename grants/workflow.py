@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import ledger
 from .models import PublicationState
 
 
@@ -55,3 +56,13 @@ def publication_unpublish(*, obj, user, reason: str) -> None:
         obj, user=user, reason=_("Unpublished: %(reason)s") % {"reason": reason}
     )
     obj.save()
+
+
+def publish_draft_amendments(*, agreement, user) -> int:
+    """Publish the agreement's draft amendments in sequence order, as one step for the
+    ledger: all of them, or none when the public total would fall below zero."""
+    drafts = list(agreement.amendments.drafts().order_by("sequence", "pk"))
+    with ledger.batch():
+        for amendment in drafts:
+            publication_publish(obj=amendment, user=user)
+    return len(drafts)

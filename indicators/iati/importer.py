@@ -28,6 +28,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from grants import ledger
 from grants.models import (
     CODE_RE,
     Agreement,
@@ -43,7 +44,6 @@ from grants.models import (
     ProgramArea,
     PublicationState,
     SourceDocument,
-    check_running_totals,
 )
 from indicators.models import (
     Aggregation,
@@ -304,9 +304,13 @@ class ActivityImport:
                 f"commitments in {', '.join(sorted(foreign))} besides {currency}: "
                 "totals in different currencies are never added"
             )
-        rows = [(n, amount) for n, (_d, amount, _c, _t) in enumerate(commitments, 1)]
+        # Imported amendments are drafts: the rule over all of them.
+        entries = [
+            ledger.Entry(sequence=n, amount=amount, published=False)
+            for n, (_d, amount, _c, _t) in enumerate(commitments, 1)
+        ]
         try:
-            check_running_totals(rows)
+            ledger.check(entries, currency=currency)
         except ValidationError as error:
             raise SkipActivity(
                 "; ".join(error.messages)
@@ -686,7 +690,14 @@ class ActivityImport:
         existing = list(agreement.amendments.order_by("sequence"))
         if [(a.sequence, a.signed_on, a.amount, a.title) for a in existing] == wanted:
             return
-        # Deleting from the last keeps every remaining running total as it was.
+        with ledger.batch():
+            self.replace_amendments(agreement, existing, wanted)
+        self.report.created["amendments"] += len(wanted)
+        self.changed = True
+
+    def replace_amendments(self, agreement, existing, wanted):
+        """The activity's commitments in place of the agreement's amendments; one step
+        for the ledger (its figures computed once, at the end)."""
         for amendment in reversed(existing):
             amendment.delete()
         for sequence, date, amount, title in wanted:
@@ -701,8 +712,6 @@ class ActivityImport:
             )
             amendment.full_clean()
             amendment.save()
-        self.report.created["amendments"] += len(wanted)
-        self.changed = True
 
     def write_budgets(self, agreement, currency):
         wanted = []

@@ -8,6 +8,7 @@ from django.db import connection, connections, transaction
 from django.test import TestCase, TransactionTestCase
 from django.urls import reverse
 
+from grants import admin as grants_admin
 from grants import admin_workflow
 from grants.models import Agreement, Amendment, Organization, PublicationState
 from grants.versioning import StaleRecordError
@@ -138,8 +139,10 @@ class ActionStaleTests(TestCase):
             return real(modeladmin, request, objects, *args)
 
         self.client.force_login(reviewer)
+        # The agreements' publish action is grants.admin's own (it may publish the
+        # drafts too); it runs through the same run_all_or_nothing.
         with mock.patch.object(
-            admin_workflow, "run_all_or_nothing", someone_edits_second_first
+            grants_admin, "run_all_or_nothing", someone_edits_second_first
         ):
             response = self.client.post(
                 reverse("admin:grants_agreement_changelist"),

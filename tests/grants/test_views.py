@@ -179,14 +179,14 @@ class PublicPagesTests(SeedWithDraftsMixin, TestCase):
         self.assertContains(home, "USD 202.9 million")
         self.assertContains(home, "202,900,000.00")
         listing = self.client.get(reverse("grants:agreement-list"))
-        totals = {record.code: record.total for record in rows(listing)}
+        totals = {record.code: record.shown_total for record in rows(listing)}
         self.assertEqual(totals, {"527-0427": public_sum, "PE-US-1951": Decimal(0)})
         detail = self.client.get(self.seed.get_absolute_url())
         self.assertEqual(detail.context["total"], public_sum)
         self.assertEqual(len(detail.context["amendments"]), 2)
         amendments = self.client.get(reverse("grants:amendment-list"))
         self.assertEqual(
-            [a.running_total for a in rows(amendments)],
+            [a.shown_running_total for a in rows(amendments)],
             [Decimal("110400000.00"), public_sum],
         )
 

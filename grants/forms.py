@@ -1,0 +1,148 @@
+"""Form fields the staff type figures into: amounts read as the official meant them."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from .formatting import money_words
+from .money import AmountError, parse_amount
+
+
+def plain_number(value: Decimal) -> str:
+    """A reading as the staff's language writes it, without grouping: 92500 / 92,5."""
+    return number_format(value, use_l10n=True)
+
+
+def read_amount(text: str) -> Decimal:
+    """`parse_amount` with the messages a person typing it needs."""
+    try:
+        return parse_amount(text)
+    except AmountError as error:
+        if error.readings:
+            many, few = error.readings
+            raise ValidationError(
+                _(
+                    "“%(value)s” can be read as %(many)s or as %(few)s, depending on "
+                    "the convention. Type %(many_typed)s, or %(few_typed)s, so that it "
+                    "reads one way only."
+                ),
+                code="ambiguous",
+                params={
+                    "value": error.text,
+                    "many": plain_number(many.normalize()),
+                    "few": plain_number(few.normalize()),
+                    "many_typed": grouped_number(many, decimal_pos=2),
+                    "few_typed": plain_number(few.normalize()),
+                },
+            ) from None
+        raise ValidationError(
+            _(
+                "“%(value)s” is not an amount. Type digits, with a decimal comma or "
+                "point and, if you like, thousands separators: %(example)s."
+            ),
+            code="invalid",
+            params={
+                "value": error.text,
+                "example": grouped_number(Decimal("92500000.00"), decimal_pos=2),
+            },
+        ) from None
+
+
+def grouped_number(value: Decimal, decimal_pos=None) -> str:
+    return number_format(
+        value, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True
+    )
+
+
+def amount_preview(text: str, *, decimal_places: int | None = None) -> dict:
+    """What the field will store for `text`, as the staff's language writes it, with
+    its scale in words ("92,5 millones"), or the reason it cannot be read."""
+    if not (text or "").strip():
+        return {"text": "", "error": False}
+    try:
+        value = read_amount(text)
+    except ValidationError as error:
+        return {"text": " ".join(error.messages), "error": True}
+    text = _("Will be stored as %(amount)s") % {
+        "amount": grouped_number(value, decimal_pos=decimal_places)
+    }
+    if abs(value) >= 1_000_000:
+        text = f"{text} ({money_words(value)})"
+    return {"text": text, "error": False}
+
+
+class AmountInput(forms.TextInput):
+    """A text input, not a number input: a browser's number input drops what it does
+    not understand (92,5 arrived as 925). The mobile keyboard still shows digits
+    (`inputmode`). Below it, what will be stored, kept up to date as the official
+    types by static/grants/amount-preview.js, and written here for the page as
+    served (after an error too)."""
+
+    def __init__(self, attrs=None, decimal_places=2):
+        self.decimal_places = decimal_places
+        super().__init__(
+            {
+                "inputmode": "decimal",
+                "autocomplete": "off",
+                "class": "amount",
+                **(attrs or {}),
+            }
+        )
+
+    class Media:
+        js = ["grants/amount-preview.js"]
+        css = {"all": ["grants/amount-preview.css"]}
+
+    def format_value(self, value):
+        if isinstance(value, Decimal):
+            return grouped_number(value, decimal_pos=self.decimal_places)
+        return super().format_value(value)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**(attrs or {}), "data-amount-preview": reverse("amount-preview")}
+        if self.decimal_places is not None:
+            attrs["data-decimal-places"] = self.decimal_places
+        field_id = (attrs or {}).get("id") or self.attrs.get("id") or name
+        preview_id = f"{field_id}_preview"
+        attrs["aria-describedby"] = " ".join(
+            filter(None, [attrs.get("aria-describedby"), preview_id])
+        )
+        html = super().render(name, value, attrs, renderer)
+        preview = amount_preview(
+            self.format_value(value) or "", decimal_places=self.decimal_places
+        )
+        return format_html(
+            '{}<output id="{}" class="amount-preview{}" for="{}" aria-live="polite">'
+            "{}</output>",
+            html,
+            preview_id,
+            " error" if preview["error"] else "",
+            field_id,
+            preview["text"],
+        )
+
+
+class AmountField(forms.DecimalField):
+    """A decimal typed in either convention (grants.money.parse_amount), refused with
+    both readings when it could mean two amounts."""
+
+    def __init__(self, *, max_digits=None, decimal_places=None, **kwargs):
+        kwargs.setdefault("widget", AmountInput(decimal_places=decimal_places))
+        kwargs.pop("localize", None)
+        super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        return read_amount(str(value).strip())
+
+    def widget_attrs(self, widget):
+        # Not DecimalField's: `step` and `min`/`max` belong to number inputs.
+        return forms.Field.widget_attrs(self, widget)

@@ -1,0 +1,496 @@
+"""The ledger: every money rule of an agreement, in one module.
+
+The figures, over every amendment and over the published ones only:
+- an amendment's running total: the sum of its agreement's amounts up to and including
+  it, in sequence order (for a draft, the public running total is the public total as
+  it stands at that point, its own amount not counted);
+- an agreement's total (the last running total), how many of its amendments state a
+  cumulative total, and how many of those differ from the running total (they are
+  "unreconciled").
+
+The rule: no running total may fall below zero, public or not. A de-obligation takes
+back money obligated before it; the public must never see a negative total.
+
+The figures are stored on the rows (`FIGURES`) and written by this module alone, inside
+the transaction of the write that changes them, with the agreement rows locked:
+`Amendment.save()`, `delete()` and the amendment QuerySet's `update()`, `delete()` and
+`bulk_create()` call it, so every path (admin, publication, imports, seed, demo) keeps
+them true. `check()` applies the rule to amendments as a form or an import would leave
+them, before anything is written, with a message that says what to do. The database
+refuses negative figures too (check constraints), and `manage.py check_ledger`
+recomputes every stored figure here, in Python, from the amounts, to prove the stored
+ones (written by one SQL statement, `write_figures`) equal them.
+"""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connections, router, transaction
+from django.utils.translation import gettext as _
+
+from .formatting import money
+
+ZERO = Decimal("0.00")
+# Agreements read, locked or written per statement.
+CHUNK = 2000
+
+# The stored figures of each model, written only by this module.
+FIGURES = {
+    "agreement": (
+        "total",
+        "public_total",
+        "stated_count",
+        "public_stated_count",
+        "unreconciled_count",
+        "public_unreconciled_count",
+    ),
+    "amendment": ("running_total", "public_running_total"),
+}
+# The amendment fields the figures are computed from: a write that changes one of
+# them recomputes the agreement's figures.
+INPUTS = frozenset(
+    {"agreement", "agreement_id", "sequence", "amount", "publication"}
+    | {"stated_cumulative_total"}
+)
+
+
+def figure(name: str, *, public_only: bool) -> str:
+    """The stored field of a figure as a viewer sees it: over the published amendments
+    for the public (`public_total`), over all of them for staff (`total`)."""
+    return f"public_{name}" if public_only else name
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One amendment as the rule sees it."""
+
+    sequence: int
+    amount: Decimal
+    published: bool
+    stated: Decimal | None = None
+    key: object = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """The figures of one amendment."""
+
+    running_total: Decimal
+    public_running_total: Decimal
+    reconciled: bool | None
+    public_reconciled: bool | None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The figures of one agreement."""
+
+    total: Decimal = ZERO
+    public_total: Decimal = ZERO
+    stated_count: int = 0
+    public_stated_count: int = 0
+    unreconciled_count: int = 0
+    public_unreconciled_count: int = 0
+
+
+@dataclass(frozen=True)
+class Book:
+    lines: list[tuple[Entry, Line]]
+    totals: Totals
+
+    def first_negative(self, *, public: bool) -> Entry | None:
+        for entry, line in self.lines:
+            value = line.public_running_total if public else line.running_total
+            if value < 0:
+                return entry
+        return None
+
+
+def compute(entries: Iterable[Entry]) -> Book:
+    """The figures of one agreement's amendments, in sequence order."""
+    total = public_total = ZERO
+    lines = []
+    stated = public_stated = unreconciled = public_unreconciled = 0
+    for entry in sorted(entries, key=lambda e: e.sequence):
+        total += entry.amount
+        if entry.published:
+            public_total += entry.amount
+        reconciled = public_reconciled = None
+        if entry.stated is not None:
+            stated += 1
+            reconciled = entry.stated == total
+            unreconciled += not reconciled
+            if entry.published:
+                public_stated += 1
+                public_reconciled = entry.stated == public_total
+                public_unreconciled += not public_reconciled
+        lines.append((entry, Line(total, public_total, reconciled, public_reconciled)))
+    return Book(
+        lines=lines,
+        totals=Totals(
+            total=total,
+            public_total=public_total,
+            stated_count=stated,
+            public_stated_count=public_stated,
+            unreconciled_count=unreconciled,
+            public_unreconciled_count=public_unreconciled,
+        ),
+    )
+
+
+def check(entries: Iterable[Entry], *, currency: str = "") -> Book:
+    """The figures of `entries`, or a ValidationError saying where a running total
+    would fall below zero and what to publish or unpublish first."""
+    entries = list(entries)
+    book = compute(entries)
+    negative = book.first_negative(public=False)
+    if negative is not None:
+        line = dict((e.sequence, ln) for e, ln in book.lines)[negative.sequence]
+        raise ValidationError(
+            _(
+                "The running total would fall below zero at amendment #%(sequence)s "
+                "(%(total)s): an agreement cannot de-obligate more than was obligated "
+                "before."
+            ),
+            code="negative_running_total",
+            params={
+                "sequence": negative.sequence,
+                "total": amount_text(line.running_total, currency),
+            },
+        )
+    negative = book.first_negative(public=True)
+    if negative is not None:
+        line = dict((e.sequence, ln) for e, ln in book.lines)[negative.sequence]
+        upto = [e for e in entries if e.sequence <= negative.sequence]
+        drafts = [e for e in upto if not e.published and e.amount > 0]
+        takebacks = [e for e in upto if e.published and e.amount < 0]
+        raise ValidationError(
+            _(
+                "The public running total would fall below zero at amendment "
+                "#%(sequence)s (%(total)s), and the public must never see a negative "
+                "total. %(remedy)s"
+            ),
+            code="negative_public_running_total",
+            params={
+                "sequence": negative.sequence,
+                "total": amount_text(line.public_running_total, currency),
+                "remedy": remedy(drafts, takebacks),
+            },
+        )
+    return book
+
+
+def remedy(drafts: list[Entry], takebacks: list[Entry]) -> str:
+    numbers = lambda entries: ", ".join(f"#{e.sequence}" for e in entries)  # noqa: E731
+    if drafts and takebacks:
+        return _(
+            "Publish the obligations before it (%(drafts)s) first or in the same "
+            "step, or unpublish the de-obligations (%(takebacks)s) first."
+        ) % {"drafts": numbers(drafts), "takebacks": numbers(takebacks)}
+    return _("Unpublish the de-obligations (%(takebacks)s) first.") % {
+        "takebacks": numbers(takebacks)
+    }
+
+
+def amount_text(value: Decimal, currency: str) -> str:
+    return f"{currency} {money(value)}".strip()
+
+
+def check_changes(agreement, *, entries=(), removed=(), publish_drafts=False) -> Book:
+    """The rule over `agreement`'s amendments as a form, an import or an action would
+    leave them, before anything is written: the stored amendments, with `entries` in
+    place of the stored ones with the same key (new ones have none), without the keys
+    in `removed`, and every one published when `publish_drafts`."""
+    entries = list(entries)
+    replaced = {e.key for e in entries if e.key is not None} | set(removed)
+    stored = []
+    if agreement.pk is not None:
+        stored = stored_entries([agreement.pk])[agreement.pk]
+    rows = [e for e in stored if e.key not in replaced] + entries
+    if publish_drafts:
+        rows = [replace(e, published=True) for e in rows]
+    return check(rows, currency=agreement.currency or "")
+
+
+# Writing the stored figures --------------------------------------------------------
+
+# Agreement ids whose figures wait for the end of a `batch()`; None outside one.
+_pending: ContextVar[set | None] = ContextVar("ledger_pending", default=None)
+
+
+def database(using=None) -> str:
+    from .models import Amendment
+
+    return using or router.db_for_write(Amendment)
+
+
+def lock(agreement_ids: Iterable[int], *, using=None) -> None:
+    """Lock the agreements' rows until the transaction ends (PostgreSQL; SQLite has
+    one writer at a time anyway), in id order so two writers never deadlock."""
+    from .models import Agreement
+
+    ids = sorted({pk for pk in agreement_ids if pk is not None})
+    if ids and connections[database(using)].features.has_select_for_update:
+        list(
+            Agreement._base_manager.using(database(using))
+            .select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def after_write(agreement_ids: Iterable[int], *, using=None) -> None:
+    """Called by every write of amendments, inside its transaction and after the
+    agreements were locked: checks the rule and stores the figures now, or at the end
+    of the current `batch()`."""
+    ids = {pk for pk in agreement_ids if pk is not None}
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(ids)
+        return
+    recompute(ids, using=using)
+
+
+@contextmanager
+def batch(*, using=None):
+    """Several writes to amendments checked and recomputed once, at the end, in one
+    transaction: publishing an agreement's drafts together may pass through a state
+    the rule refuses (a de-obligation published before the obligation it reduces)
+    although the whole step is right. All or nothing."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    with transaction.atomic(using=database(using)):
+        token = _pending.set(pending)
+        try:
+            yield
+        finally:
+            _pending.reset(token)
+        recompute(pending, using=using)
+
+
+def stored_entries(agreement_ids, *, using=None) -> dict[int, list[Entry]]:
+    from .models import Amendment, PublicationState
+
+    entries: dict[int, list[Entry]] = {pk: [] for pk in agreement_ids}
+    rows = (
+        Amendment._base_manager.using(database(using))
+        .filter(agreement_id__in=list(agreement_ids))
+        .order_by("agreement_id", "sequence")
+        .values_list(
+            "agreement_id",
+            "pk",
+            "sequence",
+            "amount",
+            "publication",
+            "stated_cumulative_total",
+        )
+    )
+    for agreement_id, pk, sequence, amount, publication, stated in rows:
+        entries[agreement_id].append(
+            Entry(
+                sequence=sequence,
+                amount=amount,
+                published=publication == PublicationState.PUBLISHED,
+                stated=stated,
+                key=pk,
+            )
+        )
+    return entries
+
+
+def recompute(agreement_ids: Iterable[int], *, using=None) -> None:
+    """Check the rule over the agreements' stored amendments (ValidationError, and
+    the caller's transaction rolls back) and store their figures."""
+    from .models import Agreement
+
+    ids = sorted({pk for pk in agreement_ids if pk is not None})
+    with transaction.atomic(using=database(using)):
+        for part in chunks(ids):
+            lock(part, using=using)
+            currencies = dict(
+                Agreement._base_manager.using(database(using))
+                .filter(pk__in=part)
+                .values_list("pk", "currency")
+            )
+            for agreement_id, entries in stored_entries(part, using=using).items():
+                check(entries, currency=currencies.get(agreement_id, ""))
+            write_figures(part, using=using)
+
+
+def chunks(ids: list, size: int = CHUNK):
+    """Parts of a list of ids small enough for one `IN (...)` (SQLite takes at most
+    32,766 parameters)."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def recompute_all(*, using=None) -> None:
+    """`recompute()` for every agreement, in one transaction."""
+    from .models import Agreement
+
+    recompute(
+        Agreement._base_manager.using(database(using)).values_list("pk", flat=True),
+        using=using,
+    )
+
+
+def write_figures(agreement_ids: Iterable[int] | None = None, *, using=None) -> None:
+    """Store the figures of the agreements (every one when None) and of their
+    amendments, computed by the database from the amounts in two statements: this is
+    how bulk loads (generate_demo, bulk_create) are kept true at any size. The check
+    constraints refuse a negative figure (IntegrityError): use `recompute()` where a
+    person should get a message instead."""
+    alias = database(using)
+    if agreement_ids is not None:
+        ids = sorted(set(agreement_ids))
+        with transaction.atomic(using=alias):
+            for part in chunks(ids):
+                write_scope(part, using=alias)
+        return
+    write_scope(None, using=alias)
+
+
+def write_scope(ids: list | None, *, using) -> None:
+    """The two statements of `write_figures`, for `ids` (every agreement when None)."""
+    from .models import Agreement, Amendment, PublicationState
+
+    alias = using
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    amendments = quote(Amendment._meta.db_table)
+    agreements = quote(Agreement._meta.db_table)
+    if ids == []:
+        return
+    published = PublicationState.PUBLISHED
+
+    def scope(column):
+        if ids is None:
+            return "", []
+        return f" WHERE {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+    if connection.vendor == "sqlite":
+        # SQLite sums decimals as floating point: 0.30 - 0.10 - 0.20 would be
+        # slightly negative. Whole cents add up exactly.
+        def total(expression, window=""):
+            return (
+                f"(SUM(CAST(ROUND(({expression}) * 100) AS INTEGER)) {window} / 100.0)"
+            )
+    else:
+
+        def total(expression, window=""):
+            return f"SUM({expression}) {window}"
+
+    public_amount = "CASE WHEN publication = %s THEN amount ELSE 0 END"
+    where, params = scope("agreement_id")
+    window = (
+        "OVER (PARTITION BY agreement_id ORDER BY sequence ROWS UNBOUNDED PRECEDING)"
+    )
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {amendments} SET running_total = figures.running_total, "
+            "public_running_total = figures.public_running_total "
+            f"FROM (SELECT id, {total('amount', window)} AS running_total, "
+            f"{total(public_amount, window)} AS public_running_total "
+            f"FROM {amendments}{where}) AS figures "
+            f"WHERE {amendments}.id = figures.id "
+            f"AND ({amendments}.running_total <> figures.running_total "
+            f"OR {amendments}.public_running_total <> figures.public_running_total)",
+            [published, *params],
+        )
+        where, params = scope("agreement.id")
+        stated = "m.stated_cumulative_total IS NOT NULL"
+        is_public = "m.publication = %s"
+        count = "SUM(CASE WHEN {} THEN 1 ELSE 0 END)"
+        cursor.execute(
+            f"UPDATE {agreements} SET total = figures.total, "
+            "public_total = figures.public_total, "
+            "stated_count = figures.stated_count, "
+            "public_stated_count = figures.public_stated_count, "
+            "unreconciled_count = figures.unreconciled_count, "
+            "public_unreconciled_count = figures.public_unreconciled_count "
+            "FROM (SELECT agreement.id AS id, "
+            f"COALESCE({total('m.amount')}, 0) AS total, "
+            f"COALESCE({total(f'CASE WHEN {is_public} THEN m.amount ELSE 0 END')}, 0)"
+            " AS public_total, "
+            f"COALESCE({count.format(stated)}, 0) AS stated_count, "
+            f"COALESCE({count.format(f'{stated} AND {is_public}')}, 0)"
+            " AS public_stated_count, "
+            f"COALESCE({count.format(f'{stated} AND m.stated_cumulative_total <> m.running_total')}, 0)"
+            " AS unreconciled_count, "
+            f"COALESCE({count.format(f'{stated} AND {is_public} AND m.stated_cumulative_total <> m.public_running_total')}, 0)"
+            " AS public_unreconciled_count "
+            f"FROM {agreements} AS agreement LEFT JOIN {amendments} AS m "
+            f"ON m.agreement_id = agreement.id{where} GROUP BY agreement.id) AS figures "
+            f"WHERE {agreements}.id = figures.id",
+            [published, published, published, *params],
+        )
+
+
+# Proving the stored figures ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    model: str
+    key: str
+    field: str
+    stored: object
+    computed: object
+
+    def __str__(self):
+        return (
+            f"{self.model} {self.key}: {self.field} is {self.stored}, "
+            f"the amounts give {self.computed}"
+        )
+
+
+def differences(*, using=None, chunk=CHUNK) -> Iterable[Difference]:
+    """Every stored figure that differs from a recomputation from the amounts, in
+    Python (so a figure changed or an amount edited by hand in SQL is caught)."""
+    from .models import Agreement, Amendment
+
+    alias = database(using)
+    stored_lines = {}
+    agreements = Agreement._base_manager.using(alias).order_by("pk")
+    ids = list(agreements.values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        for pk, *values in (
+            Amendment._base_manager.using(alias)
+            .filter(agreement_id__in=part)
+            .values_list("pk", *FIGURES["amendment"])
+        ):
+            stored_lines[pk] = values
+        entries = stored_entries(part, using=alias)
+        rows = agreements.filter(pk__in=part).values_list(
+            "pk", "code", *FIGURES["agreement"]
+        )
+        for pk, code, *stored_totals in rows:
+            book = compute(entries[pk])
+            for entry, line in book.lines:
+                computed = (line.running_total, line.public_running_total)
+                for name, stored, value in zip(
+                    FIGURES["amendment"],
+                    stored_lines.pop(entry.key),
+                    computed,
+                    strict=True,
+                ):
+                    if stored != value:
+                        yield Difference(
+                            "amendment",
+                            f"{code} #{entry.sequence}",
+                            name,
+                            stored,
+                            value,
+                        )
+            for name, stored in zip(FIGURES["agreement"], stored_totals, strict=True):
+                value = getattr(book.totals, name)
+                if stored != value:
+                    yield Difference("agreement", code, name, stored, value)
