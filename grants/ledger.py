@@ -102,11 +102,13 @@ class Book:
     lines: list[tuple[Entry, Line]]
     totals: Totals
 
-    def first_negative(self, *, public: bool) -> Entry | None:
+    def first_negative(self, *, public: bool) -> tuple[Entry, Decimal] | None:
+        """The first amendment whose running total (public or not) is below zero,
+        with that total."""
         for entry, line in self.lines:
             value = line.public_running_total if public else line.running_total
             if value < 0:
-                return entry
+                return entry, value
         return None
 
 
@@ -147,9 +149,8 @@ def check(entries: Iterable[Entry], *, currency: str = "") -> Book:
     would fall below zero and what to publish or unpublish first."""
     entries = list(entries)
     book = compute(entries)
-    negative = book.first_negative(public=False)
-    if negative is not None:
-        line = dict((e.sequence, ln) for e, ln in book.lines)[negative.sequence]
+    if found := book.first_negative(public=False):
+        negative, total = found
         raise ValidationError(
             _(
                 "The running total would fall below zero at amendment #%(sequence)s "
@@ -159,12 +160,11 @@ def check(entries: Iterable[Entry], *, currency: str = "") -> Book:
             code="negative_running_total",
             params={
                 "sequence": negative.sequence,
-                "total": amount_text(line.running_total, currency),
+                "total": amount_text(total, currency),
             },
         )
-    negative = book.first_negative(public=True)
-    if negative is not None:
-        line = dict((e.sequence, ln) for e, ln in book.lines)[negative.sequence]
+    if found := book.first_negative(public=True):
+        negative, total = found
         upto = [e for e in entries if e.sequence <= negative.sequence]
         drafts = [e for e in upto if not e.published and e.amount > 0]
         takebacks = [e for e in upto if e.published and e.amount < 0]
@@ -177,7 +177,7 @@ def check(entries: Iterable[Entry], *, currency: str = "") -> Book:
             code="negative_public_running_total",
             params={
                 "sequence": negative.sequence,
-                "total": amount_text(line.public_running_total, currency),
+                "total": amount_text(total, currency),
                 "remedy": remedy(drafts, takebacks),
             },
         )

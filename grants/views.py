@@ -380,7 +380,13 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
 def amount_preview(request):
     """For the admin's amount fields (static/grants/amount-preview.js): what a typed
     amount will be stored as, read by the same rule as the form."""
-    return JsonResponse(amount_preview_text(request.GET.get("value", "")[:100]))
+    places = request.GET.get("places", "")
+    return JsonResponse(
+        amount_preview_text(
+            request.GET.get("value", "")[:100],
+            decimal_places=int(places) if places in {"0", "1", "2", "3", "4"} else None,
+        )
+    )
 
 
 @require_safe

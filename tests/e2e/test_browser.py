@@ -36,7 +36,9 @@ VIEWPORTS = {
 
 
 @unittest.skipIf(SKIP_REASON, SKIP_REASON or "")
-class PublicPagesInABrowserTests(StaticLiveServerTestCase):
+class BrowserTestCase(StaticLiveServerTestCase):
+    """A live server and one headless chromium for the class."""
+
     @classmethod
     def setUpClass(cls):
         # Playwright's sync API runs an event loop in this thread; Django's database
@@ -55,6 +57,8 @@ class PublicPagesInABrowserTests(StaticLiveServerTestCase):
         super().tearDownClass()
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
+
+class PublicPagesInABrowserTests(BrowserTestCase):
     def setUp(self):
         call_command("load_seed", stdout=StringIO())
 

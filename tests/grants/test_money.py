@@ -1,10 +1,12 @@
 from decimal import Decimal
 
-from django.test import SimpleTestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
+from django.urls import reverse
 from django.utils import translation
 
 from grants.forms import AmountField
 from grants.money import AmountError, parse_amount
+from tests.factories import make_user
 
 
 class ParseAmountTests(SimpleTestCase):
@@ -86,3 +88,17 @@ class AmountFieldTests(SimpleTestCase):
         self.assertIn('value="92\xa0500\xa0000,00"', html)
         self.assertIn("Se guardará como 92\xa0500\xa0000,00 (92,5 millones)", html)
         self.assertNotIn('type="number"', html)
+
+
+class AmountPreviewViewTests(TestCase):
+    def test_staff_get_the_reading_of_the_same_rule_and_others_a_login(self):
+        url = reverse("amount-preview")
+        self.assertEqual(self.client.get(url, {"value": "92,5"}).status_code, 302)
+        self.client.force_login(make_user())
+        answer = self.client.get(
+            url, {"value": "92,5", "places": "2"}, headers={"accept-language": "es"}
+        ).json()
+        self.assertEqual(answer, {"text": "Se guardará como 92,50", "error": False})
+        answer = self.client.get(url, {"value": "92,500"}).json()
+        self.assertTrue(answer["error"])
+        self.assertIn("92500 or as 92.5", answer["text"])
