@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django_countries.fields import CountryField
@@ -925,3 +926,20 @@ class Budget(models.Model):
             f"{self.agreement.code} {self.get_budget_type_display()} "
             f"{self.period_start}–{self.period_end}"
         )
+
+
+class PublicVersion(models.Model):
+    """The public version: one row, moved by every write to the record in the write's
+    own transaction (grants/cache.py), so every worker and server sees a committed
+    change at once. The cache holds pages and values only under it. `epoch` is new
+    for every database, so a recreated database never meets an old cache's keys."""
+
+    epoch = models.UUIDField(_("epoch"), default=uuid.uuid4, editable=False)
+    number = models.PositiveBigIntegerField(_("number"), default=1)
+
+    class Meta:
+        verbose_name = _("public version")
+        verbose_name_plural = _("public versions")
+
+    def __str__(self):
+        return f"{self.epoch.hex}-{self.number}"

@@ -28,3 +28,17 @@ WHITENOISE_AUTOREFRESH = True
 # is off here and switched on by the tests of the cache itself.
 PUBLIC_PAGE_CACHE_SECONDS = 0
 PUBLIC_VALUE_CACHE_SECONDS = 0
+
+# The file cache of this test run only (it is cleared by tests), removed at exit.
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+    import atexit
+    import shutil
+    import tempfile
+
+    CACHES = {
+        "default": {
+            **CACHES["default"],  # noqa: F405
+            "LOCATION": tempfile.mkdtemp(prefix="grants-test-cache-"),
+        }
+    }
+    atexit.register(shutil.rmtree, CACHES["default"]["LOCATION"], ignore_errors=True)
