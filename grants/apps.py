@@ -8,6 +8,7 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Agreements")
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
         from .cache import connect_invalidation
         from .search import register_sqlite_fold
 

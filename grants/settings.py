@@ -211,7 +211,8 @@ PUBLIC_PAGE_CACHE_ALIAS = "default"
 # Counts and filter choices the list pages need on every request, kept until the next
 # write to the record (grants/cache.py, `remember`); 0 turns this off.
 PUBLIC_VALUE_CACHE_SECONDS = int(os.environ.get("PUBLIC_VALUE_CACHE_SECONDS", "300"))
-PUBLIC_PAGE_CACHE_EXCLUDE = ("/admin/", "/language/", "/healthz")
+# /robots.txt touches no database (the load test's baseline): not worth a version read.
+PUBLIC_PAGE_CACHE_EXCLUDE = ("/admin/", "/language/", "/healthz", "/robots.txt")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
