@@ -339,7 +339,7 @@ PERMISSIONS_POLICY = {
 
 # Public pages are read-only: other methods answer 405 (grants.middleware).
 # A public app's URL namespace goes here; the hostile-input tests walk the same list.
-PUBLIC_URL_NAMESPACES = ["grants", "indicators"]
+PUBLIC_URL_NAMESPACES = ["grants", "indicators", "iati"]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username
 # from one client address, that pair is refused for the cool-off period. Locking the

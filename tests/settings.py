@@ -24,6 +24,11 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 
+# The IATI addresses are public pages the sweeps walk; they answer 503 until the
+# publisher is configured (tested with these emptied).
+IATI_REPORTING_ORG_REF = "XM-TEST"
+IATI_REPORTING_ORG_NAME = "Test publisher"
+
 # Tests roll back instead of committing, so the version bump never runs: the page cache
 # is off here and switched on by the tests of the cache itself.
 PUBLIC_PAGE_CACHE_SECONDS = 0

@@ -156,3 +156,14 @@ class LanguageSwitchTests(TestCase):
         response = self.client.get(reverse("grants:home"))
         self.assertContains(response, 'hreflang="es"')
         self.assertNotContains(response, "csrfmiddlewaretoken")
+
+
+class LanguageSwitchNextTests(TestCase):
+    def test_a_next_that_looks_like_a_url_name_goes_there_as_a_path(self):
+        # Found by the sweep of the parameters each page reads: redirect() took
+        # "abc" for a URL name and answered 500.
+        response = self.client.get(
+            reverse("grants:switch-language", args=["es"]), {"next": "abc"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response["Location"], "abc")
