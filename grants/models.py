@@ -165,7 +165,7 @@ class SourceDocumentQuerySet(models.QuerySet):
         return self.all()
 
 
-class SourceDocument(models.Model):
+class SourceDocument(VersionedModel):
     title = models.CharField(_("title"), max_length=500)
     publisher = models.CharField(
         _("publisher"),
@@ -189,6 +189,7 @@ class SourceDocument(models.Model):
     )
 
     objects = SourceDocumentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("source document")
@@ -538,7 +539,7 @@ class Agreement(VersionedModel):
         return amendments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
 
-class Participation(models.Model):
+class Participation(VersionedModel):
     """An organization taking part in an agreement in one IATI role."""
 
     agreement = models.ForeignKey(
@@ -554,6 +555,8 @@ class Participation(models.Model):
         related_name="participations",
     )
     role = models.CharField(_("role"), max_length=1, choices=ParticipantRole.choices)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("participant")
@@ -850,7 +853,7 @@ class BudgetStatus(models.TextChoices):
     COMMITTED = "2", _("Committed")
 
 
-class Budget(models.Model):
+class Budget(VersionedModel):
     """A planned amount for one period, kept as information (e.g. from an IATI file).
 
     Budgets never enter the agreement's total: that is the sum of its amendments."""
@@ -888,6 +891,8 @@ class Budget(models.Model):
         blank=True,
         help_text=_("The date of the exchange rate, as IATI requires."),
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("budget")

@@ -55,3 +55,13 @@ def publication_unpublish(*, obj, user, reason: str) -> None:
         obj, user=user, reason=_("Unpublished: %(reason)s") % {"reason": reason}
     )
     obj.save()
+
+
+def can_change_public_facts(user) -> bool:
+    """The review rule for what the public sees without a publication step of its
+    own (organizations, source documents, program areas, and the budgets and
+    participants of a published agreement): data entry adds, reviewers (who may
+    publish agreements) change and delete, giving a reason kept in the history."""
+    from .models import Agreement
+
+    return can_publish(user, Agreement)
