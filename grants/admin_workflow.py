@@ -434,20 +434,19 @@ class PublicFactAdminMixin:
     def record_needs_reason(self, obj):
         return self.is_public_fact(obj)
 
-    def has_change_permission(self, request, obj=None):
-        if (
+    def locked_for(self, request, obj) -> bool:
+        return (
             obj is not None
             and self.is_public_fact(obj)
             and not can_change_public_facts(request.user)
-        ):
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if self.locked_for(request, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if (
-            obj is not None
-            and self.is_public_fact(obj)
-            and not can_change_public_facts(request.user)
-        ):
+        if self.locked_for(request, obj):
             return False
         return super().has_delete_permission(request, obj)
