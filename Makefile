@@ -31,11 +31,10 @@ run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production server: DEBUG off, settings from the environment (README, "Deployment").
-# Workers: WEB_CONCURRENCY (gunicorn reads it); logs go to standard output.
+# gunicorn's settings (workers, logs, the one trusted proxy header): grants/gunicorn.conf.py.
 serve: install
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	DJANGO_DEBUG=0 $(BIN)/gunicorn grants.wsgi --bind $(HOST):$(PORT) \
-		--access-logfile - --error-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1,::1}"
+	DJANGO_DEBUG=0 $(BIN)/gunicorn -c grants/gunicorn.conf.py grants.wsgi --bind $(HOST):$(PORT)
 
 # Stops and starts the local PostgreSQL under a running gunicorn (needs root and
 # DATABASE_URL=postgres://...): errors only during the outage, then 200s again.

@@ -15,6 +15,7 @@ from .admin_import import StaffImportMixin
 from .admin_workflow import (
     LockedRowsInlineFormSet,
     PublicationAdminMixin,
+    PublicFactAdminMixin,
     VersionedAdminForm,
     WorkflowAdmin,
     WorkflowInlineMixin,
@@ -37,6 +38,7 @@ from .models import (
 from .reports import AGREEMENTS, AMENDMENTS
 from .resources import AmendmentResource
 from .workflow import (
+    can_change_public_facts,
     can_publish,
     is_published,
     publication_publish,
@@ -109,14 +111,14 @@ def reconciliation_text(*, stated: int, differing: int):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(WorkflowAdmin):
+class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin):
     list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "acronym", "iati_identifier"]
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(PublicFactAdminMixin, WorkflowAdmin):
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]
     date_hierarchy = "published_on"
@@ -124,7 +126,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgramArea)
-class ProgramAreaAdmin(WorkflowAdmin):
+class ProgramAreaAdmin(PublicFactAdminMixin, WorkflowAdmin):
     list_display = ["name", "code", "parent", "dac_sector_code", "display_order"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "description"]
@@ -132,8 +134,46 @@ class ProgramAreaAdmin(WorkflowAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInlineFormSet(LockedRowsInlineFormSet):
+    """Participants of a published agreement are public facts: reviewers only, with
+    the agreement form's reason, whether a row is changed, removed or added."""
+
+    def is_locked_for(self, instance, user):
+        return is_published(self.instance) and not can_change_public_facts(user)
+
+    def needs_reason(self, instance):
+        return is_published(self.instance)
+
+    def clean(self):
+        super().clean()
+        added = [
+            form
+            for form in self.forms
+            if form.instance.pk is None
+            and form.has_changed()
+            and not self._should_delete_form(form)
+        ]
+        if added and self.instance.pk:
+            placeholder = Participation(agreement=self.instance)
+            if self.is_locked_for(placeholder, self.request.user):
+                raise ValidationError(
+                    _("Only a reviewer can add participants to a published agreement.")
+                )
+            if (
+                self.needs_reason(placeholder)
+                and not (self.request.POST.get("change_reason") or "").strip()
+            ):
+                raise ValidationError(
+                    _(
+                        "The agreement is published: give a reason for adding a "
+                        "participant in the “reason for this change” box."
+                    )
+                )
+
+
+class ParticipationInline(WorkflowInlineMixin, admin.TabularInline):
     model = Participation
+    formset = ParticipationInlineFormSet
     extra = 0
     autocomplete_fields = ["organization"]
 
@@ -519,9 +559,31 @@ class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
         return deleted, counts, perms_needed, protected
 
 
+class BudgetAdminForm(VersionedAdminForm):
+    # Set by BudgetAdmin.get_form.
+    may_change_public_facts = False
+
+    def clean(self):
+        cleaned = super().clean()
+        agreement = cleaned.get("agreement")
+        if (
+            agreement is not None
+            and is_published(agreement)
+            and not self.may_change_public_facts
+        ):
+            self.add_error(
+                "agreement",
+                _("Only a reviewer can add or move a budget to a published agreement."),
+            )
+        return cleaned
+
+
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
-    """Budgets kept as information (e.g. from an IATI import); never in totals."""
+class BudgetAdmin(PublicFactAdminMixin, WorkflowAdmin):
+    """Budgets kept as information (e.g. from an IATI import); never in totals. Those
+    of a published agreement are public: reviewers only, with a reason."""
+
+    form = BudgetAdminForm
 
     formfield_overrides = AMOUNT_FIELDS
     list_display = [
@@ -538,3 +600,11 @@ class BudgetAdmin(admin.ModelAdmin):
     search_fields = ["agreement__code", "agreement__title"]
     autocomplete_fields = ["agreement"]
     date_hierarchy = "period_start"
+
+    def is_public_fact(self, obj):
+        return is_published(obj.agreement)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.may_change_public_facts = can_change_public_facts(request.user)
+        return form

@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from .cache import CACHE_ERRORS
+
 
 class FormatFromNameImportForm(ImportForm):
     """The format follows the file name (.csv, .xlsx) whenever it says one."""
@@ -57,6 +59,21 @@ class VersionedConfirmImportForm(ConfirmImportForm):
         return versions
 
 
+def import_store_unavailable():
+    """503 with a message: the uploaded file waits for confirmation in the shared cache
+    (IMPORT_EXPORT_TMP_STORAGE_CLASS), which is not answering."""
+    response = HttpResponse(
+        _(
+            "The shared store that keeps an uploaded file until you confirm the import "
+            "is not answering, so nothing was imported. Please try again in a minute."
+        ),
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "30"
+    return response
+
+
 class StaffImportMixin(ImportMixin):
     formats = [CSV, XLSX]
     from_encoding = "utf-8-sig"  # a byte-order mark from Excel is read, not imported
@@ -80,6 +97,18 @@ class StaffImportMixin(ImportMixin):
         initial = super().get_confirm_form_initial(request, import_form)
         initial["versions"] = json.dumps(getattr(request, "import_seen_versions", {}))
         return initial
+
+    def import_action(self, request, **kwargs):
+        try:
+            return super().import_action(request, **kwargs)
+        except CACHE_ERRORS:
+            return import_store_unavailable()
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except CACHE_ERRORS:
+            return import_store_unavailable()
 
     def get_import_data_kwargs(self, **kwargs):
         data_kwargs = super().get_import_data_kwargs(**kwargs)

@@ -20,6 +20,7 @@ from .pagination import EstimatedCountPaginator
 from .versioning import StaleRecordError, stale_message
 from .workflow import (
     WorkflowError,
+    can_change_public_facts,
     can_publish,
     is_published,
     publication_publish,
@@ -426,3 +427,34 @@ class PublicationAdminMixin:
             ),
             done_message=_("Unpublished %(n)d record(s)."),
         )
+
+
+class PublicFactAdminMixin:
+    """Records the public sees as soon as they exist or once their agreement is
+    published, with no publication of their own (`is_public_fact`): anyone with the
+    permission may add one, but changing or deleting one is for reviewers
+    (`can_change_public_facts`), who give a reason kept in the history. Data entry
+    sees it read-only."""
+
+    def is_public_fact(self, obj) -> bool:
+        return True
+
+    def record_needs_reason(self, obj):
+        return self.is_public_fact(obj)
+
+    def locked_for(self, request, obj) -> bool:
+        return (
+            obj is not None
+            and self.is_public_fact(obj)
+            and not can_change_public_facts(request.user)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if self.locked_for(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self.locked_for(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)

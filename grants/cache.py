@@ -1,64 +1,160 @@
-"""A shared cache of public pages for anonymous visitors.
+"""A cache of public pages for anonymous visitors, and of costly values, that can
+never serve what a committed write has changed, and never fails a page.
 
-Every cached page is keyed by a *public version*: any write to a model of the record
-(grants or indicators) replaces the version once its transaction commits, so every page
-cached before is never served again. Only anonymous GET/HEAD responses that are complete,
-200, set no cookie and are not marked private are stored; a signed-in official's request
-neither reads nor fills the cache, so a draft can never reach the cache.
-
-With `REDIS_URL` set the cache (and the version) is shared by every app server.
+- The *public version* lives in the database (`grants.models.PublicVersion`): every
+  write to a model of the record (grants or indicators) moves it in the write's own
+  transaction, so every worker and server sees the change the moment it commits,
+  whatever happens to the cache. Cached pages and values are keyed by it, so nothing
+  cached before a write is ever read again.
+- Only anonymous GET/HEAD responses that are complete, 200, set no cookie and are not
+  marked private are stored; a signed-in official's request neither reads nor fills
+  the cache, so a draft can never reach it.
+- The cache is shared by every process: Redis with `REDIS_URL`, else Django's file
+  cache on this machine (settings.CACHES). When it fails or is slow (a short socket
+  timeout), pages are computed uncached and answer as usual; the failure is logged
+  and the cache left alone for `PUBLIC_CACHE_RETRY_SECONDS`.
 """
 
+import contextvars
 import hashlib
-import uuid
+import logging
+import time
+
+from redis.exceptions import RedisError
+from simple_history.models import HistoricalChanges
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
-from django.db import transaction
+from django.db import router
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.cache import patch_response_headers
 
-VERSION_KEY = "public-pages:version"
+logger = logging.getLogger(__name__)
+
 RECORD_APPS = ("grants", "indicators")
+# What a cache backend raises when its server is away or slow (redis-py's errors; the
+# file cache's OSError), and what the pages survive.
+CACHE_ERRORS = (RedisError, OSError)
+MISSING = object()
+
+# For the length of one GET or HEAD request (PublicPageCacheMiddleware), a place for
+# the version: read once, so a page asks the database for it once however many values
+# it remembers.
+_request_scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "public_version_scope", default=None
+)
+_cache_skipped_until = 0.0
 
 
 def cache():
     return caches[settings.PUBLIC_PAGE_CACHE_ALIAS]
 
 
-def public_version() -> str:
-    version = cache().get(VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        # add() so that two servers starting at once agree on one version.
-        if not cache().add(VERSION_KEY, version, timeout=None):
-            version = cache().get(VERSION_KEY) or version
-    return version
+def cache_is_resting() -> bool:
+    return time.monotonic() < _cache_skipped_until
 
 
-def bump_public_version() -> None:
-    """Make every cached public page stale. Call after writes that send no signals
-    (bulk_create, QuerySet.update) as well; model saves and deletes call it themselves."""
-    cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+def cache_failed(operation: str, error: Exception) -> None:
+    global _cache_skipped_until
+    _cache_skipped_until = time.monotonic() + settings.PUBLIC_CACHE_RETRY_SECONDS
+    logger.warning(
+        "Cache unavailable (%s: %s); pages are computed uncached for %s s.",
+        operation,
+        error,
+        settings.PUBLIC_CACHE_RETRY_SECONDS,
+    )
 
 
-def _bump_on_commit(sender, **kwargs):
-    transaction.on_commit(bump_public_version, robust=True)
+def cache_get(key):
+    """The cached value, or MISSING when there is none or the cache is unavailable."""
+    if cache_is_resting():
+        return MISSING
+    try:
+        return cache().get(key, MISSING)
+    except CACHE_ERRORS as error:
+        cache_failed("get", error)
+        return MISSING
+
+
+def cache_set(key, value, timeout) -> None:
+    """Store the value if the cache is there; a failure only means a later miss."""
+    if cache_is_resting():
+        return
+    try:
+        cache().set(key, value, timeout)
+    except CACHE_ERRORS as error:
+        cache_failed("set", error)
+
+
+def cache_health() -> bool:
+    """Whether the cache answers now (for /healthz), whatever the pages last found."""
+    try:
+        cache().set("healthz", "ok", 10)
+        return cache().get("healthz") == "ok"
+    except CACHE_ERRORS as error:
+        cache_failed("health check", error)
+        return False
+
+
+def _version_rows(using):
+    from .models import PublicVersion
+
+    return PublicVersion.objects.using(using).filter(pk=1)
+
+
+def public_version(using=None) -> str:
+    """The current public version, read from the database (the row is created on
+    first use, with an epoch of its own)."""
+    scope = _request_scope.get()
+    if scope is not None and "version" in scope:
+        return scope["version"]
+    from .models import PublicVersion
+
+    using = using or router.db_for_read(PublicVersion)
+    row = _version_rows(using).first()
+    if row is None:
+        row, _created = PublicVersion.objects.using(using).get_or_create(pk=1)
+    if scope is not None:
+        scope["version"] = str(row)
+    return str(row)
+
+
+def bump_public_version(using=None) -> None:
+    """Make every cached public page and value stale, in the current transaction.
+    Call after writes that send no signals (bulk_create, QuerySet.update) as well;
+    model saves, deletes and many-to-many changes call it themselves."""
+    from .models import PublicVersion
+
+    using = using or router.db_for_write(PublicVersion)
+    if not _version_rows(using).update(number=F("number") + 1):
+        PublicVersion.objects.using(using).get_or_create(pk=1)
+
+
+def _bump_on_write(sender, using=None, **kwargs):
+    action = kwargs.get("action")
+    if action is not None and not action.startswith("post_"):
+        return  # m2m_changed: once, after the change
+    bump_public_version(using=using)
 
 
 def connect_invalidation():
     for label in RECORD_APPS:
         for model in apps.get_app_config(label).get_models():
+            if model._meta.label == "grants.PublicVersion" or issubclass(
+                model, HistoricalChanges
+            ):
+                continue  # the version itself; history rows come with a write
             uid = f"public-pages:{model._meta.label}"
-            post_save.connect(_bump_on_commit, sender=model, dispatch_uid=uid + ":save")
+            post_save.connect(_bump_on_write, sender=model, dispatch_uid=uid + ":save")
             post_delete.connect(
-                _bump_on_commit, sender=model, dispatch_uid=uid + ":delete"
+                _bump_on_write, sender=model, dispatch_uid=uid + ":delete"
             )
             for field in model._meta.local_many_to_many:
                 m2m_changed.connect(
-                    _bump_on_commit,
+                    _bump_on_write,
                     sender=field.remote_field.through,
                     dispatch_uid=f"{uid}:{field.name}:m2m",
                 )
@@ -78,11 +174,19 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not self.cacheable_request(request):
+        if request.method not in {"GET", "HEAD"}:
             return self.get_response(request)
-        key = page_key(request, public_version())
-        response = cache().get(key)
-        if response is not None:
+        token = _request_scope.set({})
+        try:
+            if not self.cacheable_request(request):
+                return self.get_response(request)
+            return self.serve(request, page_key(request, public_version()))
+        finally:
+            _request_scope.reset(token)
+
+    def serve(self, request, key):
+        response = cache_get(key)
+        if response is not MISSING:
             response["X-Public-Cache"] = "hit"
             return response
         response = self.get_response(request)
@@ -90,20 +194,15 @@ class PublicPageCacheMiddleware:
             timeout = settings.PUBLIC_PAGE_CACHE_SECONDS
             patch_response_headers(response, cache_timeout=min(timeout, 60))
             if hasattr(response, "render") and callable(response.render):
-                response.add_post_render_callback(
-                    lambda r: cache().set(key, r, timeout)
-                )
+                response.add_post_render_callback(lambda r: cache_set(key, r, timeout))
             else:
-                cache().set(key, response, timeout)
+                cache_set(key, response, timeout)
             response["X-Public-Cache"] = "miss"
         return response
 
     @staticmethod
     def cacheable_request(request) -> bool:
-        if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0 or request.method not in {
-            "GET",
-            "HEAD",
-        }:
+        if settings.PUBLIC_PAGE_CACHE_SECONDS <= 0:
             return False
         if request.path.startswith(settings.PUBLIC_PAGE_CACHE_EXCLUDE):
             return False
@@ -124,16 +223,17 @@ def remember(name: str, parts, compute):
     cost a scan at scale (a list's matching count, a filter's choices). `parts` tells
     apart what `name` computes from (e.g. the query's SQL and parameters). The value
     is the same for every visitor whose request gives the same `parts`; pages for
-    signed-in staff pass parts that differ from the public ones."""
+    signed-in staff pass parts that differ from the public ones. Without the cache
+    the value is computed every time."""
     seconds = settings.PUBLIC_VALUE_CACHE_SECONDS
     if seconds <= 0:
         return compute()
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     key = f"public-values:{public_version()}:{name}:{digest}"
-    value = cache().get(key)
-    if value is None:
+    value = cache_get(key)
+    if value is MISSING:
         value = compute()
-        cache().set(key, value, seconds)
+        cache_set(key, value, seconds)
     return value
 
 

@@ -14,6 +14,8 @@ import codecs
 import csv
 import enum
 import io
+import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -30,6 +32,15 @@ from django.utils.functional import Promise
 # formula (tab, CR and LF because some programs strip them before looking).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 NEUTRALIZING_PREFIX = "'"
+# Separators a spreadsheet may split a line on whatever this file's own (Excel in a
+# Spanish locale splits on ";"), and line breaks. Where one of them is followed (after
+# blanks) by a formula trigger, the text after it would start a cell, and a formula,
+# in a program that splits there: a ' goes before the trigger. Written with the
+# characters themselves, so the pattern means the same to PostgreSQL and Python.
+SEPARATORS = (",", ";", "\t", "\r", "\n")
+TRIGGER_AFTER_SEPARATOR = "([,;\t\r\n][ \t\r\n]*)([-=+@])"
+
+logger = logging.getLogger(__name__)
 
 LINE_END = "\r\n"
 BOM = codecs.BOM_UTF8
@@ -74,8 +85,10 @@ class Column:
 
 
 def neutralized(expression) -> models.Expression:
-    """The text of `expression`, prefixed with ' when it starts with a formula trigger;
-    NULL when empty (an empty cell either way, written the same by both writers)."""
+    """The text of `expression`, prefixed with ' when it starts with a formula trigger,
+    and with ' before any trigger that follows a separator; NULL when empty (an empty
+    cell either way, written the same by both writers)."""
+    expression = NeutralizedAfterSeparators(expression)
     return NullIf(
         Case(
             When(
@@ -88,6 +101,41 @@ def neutralized(expression) -> models.Expression:
         Value(""),
         output_field=models.TextField(),
     )
+
+
+def neutralize_after_separators(text):
+    """Python's (and SQLite's) spelling of NeutralizedAfterSeparators."""
+    if text is None:
+        return None
+    return re.sub(TRIGGER_AFTER_SEPARATOR, r"\1" + NEUTRALIZING_PREFIX + r"\2", text)
+
+
+class NeutralizedAfterSeparators(models.Func):
+    """The text with ' put before every formula trigger that follows a separator:
+    PostgreSQL's regexp_replace, SQLite's `grants_csv_neutralize` (registered on each
+    connection by `register_sqlite_neutralize`)."""
+
+    output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"grants_csv_neutralize({sql})", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        replacement = "\\1" + NEUTRALIZING_PREFIX + "\\2"
+        return (
+            f"regexp_replace(({sql})::text, %s, %s, 'g')",
+            (*params, TRIGGER_AFTER_SEPARATOR, replacement),
+        )
+
+
+def register_sqlite_neutralize(sender, connection, **kwargs):
+    """connection_created receiver: give SQLite the `grants_csv_neutralize` function."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "grants_csv_neutralize", 1, neutralize_after_separators, deterministic=True
+        )
 
 
 class DecimalText(models.Func):
@@ -161,10 +209,15 @@ class Report:
             queryset = self.annotate(queryset, public_only)
         columns = self.columns_for(public_only=public_only)
         aliases = {
-            f"csv_{index}": column.expression(public_only=public_only)
+            cell_alias(index): column.expression(public_only=public_only)
             for index, column in enumerate(columns)
         }
         return queryset.annotate(**aliases).values_list(*aliases)
+
+
+def cell_alias(index: int) -> str:
+    """The SQL name of a report's cell (Report.rows_queryset)."""
+    return f"csv_{index}"
 
 
 def has_annotation(queryset, name: str) -> bool:
@@ -198,48 +251,93 @@ def stream_csv(
         method = "copy" if vendor == "postgresql" else "python"
     if method == "copy" and vendor != "postgresql":
         raise ValueError("COPY export needs PostgreSQL.")
+    text_columns = [
+        index
+        for index, column in enumerate(report.columns_for(public_only=public_only))
+        if column.kind is Kind.TEXT
+    ]
     yield BOM + header_bytes(report, public_only=public_only)
-    if method == "copy":
-        yield from copy_chunks(rows, chunk_rows=chunk_rows)
-    else:
-        yield from python_chunks(rows, chunk_rows=chunk_rows)
+    written = 0
+    try:
+        if method == "copy":
+            chunks = copy_chunks(rows, text_columns=text_columns, chunk_rows=chunk_rows)
+        else:
+            chunks = python_chunks(
+                rows, text_columns=text_columns, chunk_rows=chunk_rows
+            )
+        for chunk in chunks:
+            yield chunk
+            written += 1
+    except Exception:
+        # Re-raised: the server then drops the connection before the end of the
+        # transfer, so the client sees an incomplete download, not a short file.
+        logger.exception(
+            "CSV export %r stopped after %d chunk(s) of %d rows; the download was "
+            "aborted.",
+            report.name,
+            written,
+            chunk_rows,
+        )
+        raise
 
 
-def python_chunks(rows, *, chunk_rows: int) -> Iterator[bytes]:
-    """Python's csv writer over a chunked read. None is an empty cell, dates print as
-    ISO, and decimals arrive as text already formatted by the database (DecimalText)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=LINE_END)
+def quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_line(row, text_columns) -> str:
+    """One CSV line: every non-empty text cell quoted (so no separator a spreadsheet
+    may split on, `,` `;` or tab, no quote and no line break inside it splits it),
+    numbers and dates as they are, None as an empty cell. The same bytes as COPY
+    with FORCE_QUOTE on the text columns."""
+    cells = [
+        ""
+        if value is None
+        else value.isoformat()
+        if hasattr(value, "isoformat")
+        else str(value)
+        for value in row
+    ]
+    for index in text_columns:
+        if row[index] is not None:
+            cells[index] = quoted(cells[index])
+    return ",".join(cells) + LINE_END
+
+
+def python_chunks(rows, *, text_columns, chunk_rows: int) -> Iterator[bytes]:
+    """The CSV lines over a chunked read. Decimals arrive as text already formatted
+    by the database (DecimalText), and are not text columns."""
     iterator = rows.iterator(chunk_size=chunk_rows)
     while batch := list(islice(iterator, chunk_rows)):
-        writer.writerows(batch)
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
+        yield "".join(csv_line(row, text_columns) for row in batch).encode()
 
 
 def compiled_sql(rows) -> tuple[str, tuple]:
     return rows.query.get_compiler(using=rows.db).as_sql()
 
 
-def copy_statement(rows) -> str:
+def copy_statement(rows, *, text_columns=()) -> str:
     """The COPY statement for `rows`, with parameters bound on the client exactly as
-    Django would bind them for the same query."""
+    Django would bind them for the same query; the text columns always quoted."""
     import psycopg
 
     connection = connections[rows.db]
     connection.ensure_connection()
     sql, params = compiled_sql(rows)
     select = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
-    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
+    force_quote = ""
+    if text_columns:
+        names = ", ".join(f'"{cell_alias(index)}"' for index in text_columns)
+        force_quote = f", FORCE_QUOTE ({names})"
+    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv{force_quote})"
 
 
-def copy_chunks(rows, *, chunk_rows: int) -> Iterator[bytes]:
+def copy_chunks(rows, *, text_columns=(), chunk_rows: int) -> Iterator[bytes]:
     """PostgreSQL writes the CSV itself. It sends one message per row, ending in
     "\\n"; each becomes "\\r\\n" (line ends inside quoted text are left alone, as the
     Python writer leaves them)."""
     connection = connections[rows.db]
-    statement = copy_statement(rows)
+    statement = copy_statement(rows, text_columns=text_columns)
     with (
         transaction.atomic(using=rows.db),
         connection.cursor() as cursor,

@@ -5,6 +5,7 @@ share both."""
 import datetime
 
 import django_filters
+from django_filters.constants import EMPTY_VALUES
 
 from django import forms
 from django.db.models import (
@@ -86,18 +87,27 @@ class SearchFilterSet(django_filters.FilterSet):
 
 
 class AgreementCodeFilter(django_filters.CharFilter):
-    """An agreement chosen by typing its code. A dropdown of every public agreement
-    would hold hundreds of thousands of options at a ministry's scale; the rows
-    filtered are already public (or the staff view), so a draft's code finds nothing
-    for the public."""
+    """An agreement chosen by typing its code (whatever its case). A dropdown of every
+    public agreement would hold hundreds of thousands of options at a ministry's
+    scale. The code is looked up among the agreements the visitor may see
+    (`public()`, or every one in the staff view), so a draft's code finds exactly
+    what an unknown code finds: nothing. `field_name` is the path to the agreement."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", _("Agreement code"))
-        kwargs.setdefault("field_name", "agreement__code")
-        kwargs.setdefault("lookup_expr", "iexact")
+        kwargs.setdefault("field_name", "agreement")
         kwargs.setdefault("max_length", 60)
         kwargs.setdefault("help_text", _("The exact code, e.g. 527-0427."))
         super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if value in EMPTY_VALUES:
+            return queryset
+        agreements = Agreement.objects.all()
+        if not shows_drafts(self.parent.request):
+            agreements = agreements.public()
+        matching = agreements.filter(code__iexact=value).values("pk")
+        return queryset.filter(**{f"{self.field_name}__in": matching})
 
 
 def agreement_filter_choices(*, include_drafts: bool):
@@ -150,7 +160,7 @@ class AgreementFilter(SearchFilterSet):
     recipient = django_filters.ChoiceFilter(label=_("Recipient"), choices=())
     framework = AgreementCodeFilter(
         label=_("Framework agreement"),
-        field_name="framework__code",
+        field_name="framework",
         help_text=_("A framework's exact code: the agreements signed under it."),
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AgreementKind.choices)

@@ -347,14 +347,18 @@ def write_figures(agreement_ids: Iterable[int] | None = None, *, using=None) -> 
     how bulk loads (generate_demo, bulk_create) are kept true at any size. The check
     constraints refuse a negative figure (IntegrityError): use `recompute()` where a
     person should get a message instead."""
+    from .cache import bump_public_version
+
     alias = database(using)
-    if agreement_ids is not None:
-        ids = sorted(set(agreement_ids))
-        with transaction.atomic(using=alias):
-            for part in chunks(ids):
+    with transaction.atomic(using=alias):
+        if agreement_ids is None:
+            write_scope(None, using=alias)
+        else:
+            for part in chunks(sorted(set(agreement_ids))):
                 write_scope(part, using=alias)
-        return
-    write_scope(None, using=alias)
+        # Public totals changed: cached pages and values are stale from the commit
+        # on (bulk inserts and queryset updates send no signal that would say so).
+        bump_public_version(using=alias)
 
 
 def write_scope(ids: list | None, *, using) -> None:

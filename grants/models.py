@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django_countries.fields import CountryField
@@ -165,7 +166,7 @@ class SourceDocumentQuerySet(models.QuerySet):
         return self.all()
 
 
-class SourceDocument(models.Model):
+class SourceDocument(VersionedModel):
     title = models.CharField(_("title"), max_length=500)
     publisher = models.CharField(
         _("publisher"),
@@ -189,6 +190,7 @@ class SourceDocument(models.Model):
     )
 
     objects = SourceDocumentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("source document")
@@ -594,7 +596,7 @@ class Agreement(VersionedModel):
         }
 
 
-class Participation(models.Model):
+class Participation(VersionedModel):
     """An organization taking part in an agreement in one IATI role."""
 
     agreement = models.ForeignKey(
@@ -610,6 +612,8 @@ class Participation(models.Model):
         related_name="participations",
     )
     role = models.CharField(_("role"), max_length=1, choices=ParticipantRole.choices)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("participant")
@@ -923,7 +927,7 @@ class BudgetStatus(models.TextChoices):
     COMMITTED = "2", _("Committed")
 
 
-class Budget(models.Model):
+class Budget(VersionedModel):
     """A planned amount for one period, kept as information (e.g. from an IATI file).
 
     Budgets never enter the agreement's total: that is the sum of its amendments."""
@@ -962,6 +966,8 @@ class Budget(models.Model):
         help_text=_("The date of the exchange rate, as IATI requires."),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("budget")
         verbose_name_plural = _("budgets")
@@ -999,3 +1005,20 @@ class Budget(models.Model):
             f"{self.agreement.code} {self.get_budget_type_display()} "
             f"{self.period_start}–{self.period_end}"
         )
+
+
+class PublicVersion(models.Model):
+    """The public version: one row, moved by every write to the record in the write's
+    own transaction (grants/cache.py), so every worker and server sees a committed
+    change at once. The cache holds pages and values only under it. `epoch` is new
+    for every database, so a recreated database never meets an old cache's keys."""
+
+    epoch = models.UUIDField(_("epoch"), default=uuid.uuid4, editable=False)
+    number = models.PositiveBigIntegerField(_("number"), default=1)
+
+    class Meta:
+        verbose_name = _("public version")
+        verbose_name_plural = _("public versions")
+
+    def __str__(self):
+        return f"{self.epoch.hex}-{self.number}"

@@ -168,19 +168,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-# Local memory by default; with REDIS_URL (redis://host:6379/0) one cache shared by every
-# app server, which the public-page cache and its invalidation need past one machine.
+# One cache shared by every process that serves: with REDIS_URL (redis://host:6379/0)
+# by every app server, else Django's file cache in DJANGO_CACHE_DIR, shared by the
+# processes of this machine. Never per-process memory: each gunicorn worker would keep
+# its own pages (the deploy check grants.E001 refuses LocMemCache with several workers).
+# The cache only holds values under the public version, which lives in the database
+# (grants/cache.py), so it is never the only place a change is known. A cache that is
+# down or slow (DJANGO_CACHE_TIMEOUT seconds) only means pages computed uncached.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_TIMEOUT_SECONDS = float(os.environ.get("DJANGO_CACHE_TIMEOUT", "0.25"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "grants"),
+            # Passed to redis-py's connection pool: a stopped or paused Redis costs
+            # a request this long, not the operating system's TCP timeouts.
+            "OPTIONS": {
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", "").strip()
+            or str(BASE_DIR / ".cache" / "django"),
+            "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
+# After a cache failure the pages leave the cache alone this many seconds (each try
+# would cost the socket timeout), then try again.
+PUBLIC_CACHE_RETRY_SECONDS = float(os.environ.get("PUBLIC_CACHE_RETRY_SECONDS", "5"))
 
 # Anonymous public pages are cached this many seconds (0 turns the cache off); any write
 # to the record makes every cached page stale at once (grants/cache.py).
@@ -189,7 +211,8 @@ PUBLIC_PAGE_CACHE_ALIAS = "default"
 # Counts and filter choices the list pages need on every request, kept until the next
 # write to the record (grants/cache.py, `remember`); 0 turns this off.
 PUBLIC_VALUE_CACHE_SECONDS = int(os.environ.get("PUBLIC_VALUE_CACHE_SECONDS", "300"))
-PUBLIC_PAGE_CACHE_EXCLUDE = ("/admin/", "/language/", "/healthz")
+# /robots.txt touches no database (the load test's baseline): not worth a version read.
+PUBLIC_PAGE_CACHE_EXCLUDE = ("/admin/", "/language/", "/healthz", "/robots.txt")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -316,7 +339,7 @@ PERMISSIONS_POLICY = {
 
 # Public pages are read-only: other methods answer 405 (grants.middleware).
 # A public app's URL namespace goes here; the hostile-input tests walk the same list.
-PUBLIC_URL_NAMESPACES = ["grants", "indicators"]
+PUBLIC_URL_NAMESPACES = ["grants", "indicators", "iati"]
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username
 # from one client address, that pair is refused for the cool-off period. Locking the

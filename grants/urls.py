@@ -9,6 +9,7 @@ urlpatterns = [
     # would otherwise take these paths (a string include: grants imports nothing
     # from indicators).
     path("", include("indicators.iati.urls")),
+    path("", include("indicators.iati.admin_urls")),
     path("healthz", healthz, name="healthz"),
     path(
         "admin/amount-preview/",

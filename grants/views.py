@@ -2,8 +2,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Sum
 from django.db.models.functions import JSONObject
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -400,7 +400,8 @@ def switch_language(request, language):
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = redirect(next_url)
+    # Not redirect(): it would take a `next` such as "abc" for a URL name to reverse.
+    response = HttpResponseRedirect(next_url)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,

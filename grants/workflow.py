@@ -66,3 +66,13 @@ def publish_draft_amendments(*, agreement, user) -> int:
         for amendment in drafts:
             publication_publish(obj=amendment, user=user)
     return len(drafts)
+
+
+def can_change_public_facts(user) -> bool:
+    """The review rule for what the public sees without a publication step of its
+    own (organizations, source documents, program areas, and the budgets and
+    participants of a published agreement): data entry adds, reviewers (who may
+    publish agreements) change and delete, giving a reason kept in the history."""
+    from .models import Agreement
+
+    return can_publish(user, Agreement)

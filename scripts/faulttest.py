@@ -92,6 +92,8 @@ def main():
     gunicorn = subprocess.Popen(
         [
             str(Path(python).with_name("gunicorn")),
+            "-c",
+            "grants/gunicorn.conf.py",
             "grants.wsgi",
             "--bind",
             f"{args.host}:{args.port}",

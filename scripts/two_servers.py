@@ -3,12 +3,11 @@
     DATABASE_URL=postgres://... [REDIS_URL=redis://...] .venv/bin/python scripts/two_servers.py
 
 Starts two gunicorn servers on 127.0.0.1 (ports 8191 and 8192), both on DATABASE_URL.
-With REDIS_URL the public-page cache is on and shared: the script first warms server B's
-cache, then edits agreement 527-0427's title through server A's admin (a real form post,
-as an official would), and reads the public page through server B at once: the new title
-must be there. Without REDIS_URL each server would keep its own cache, so the page cache
-is turned off and the script says so. The title is restored at the end. Exit code 0 when
-every check passed.
+The public-page cache is on and shared (REDIS_URL, else one file cache on this
+machine): the script first warms server B's cache, then edits agreement 527-0427's
+title through server A's admin (a real form post, as an official would), and reads
+the public page through server B at once: the new title must be there. The title is
+restored at the end. Exit code 0 when every check passed.
 """
 
 import http.cookiejar
@@ -16,6 +15,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -150,7 +150,6 @@ def main():
     ):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (postgres://...).")
     env = dict(os.environ)
-    shared_cache = bool(env.get("REDIS_URL"))
     env.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
@@ -160,11 +159,10 @@ def main():
         # sent back, and the admin login would fail its CSRF check.
         DJANGO_SECURE_COOKIES="0",
     )
-    if not shared_cache:
-        env["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
-        print(
-            "REDIS_URL is not set: each server would keep its own page cache, so the page cache is off for this check."
-        )
+    if not env.get("REDIS_URL"):
+        # Both servers are on this machine: Django's file cache is shared by them.
+        env["DJANGO_CACHE_DIR"] = tempfile.mkdtemp(prefix="two-servers-cache-")
+        print("REDIS_URL is not set: both servers share one file cache.")
     username, password = "two-servers-check", secrets.token_urlsafe(16)
     manage("migrate", "--noinput", "-v0", env=env)
     manage("load_seed", "-v0", env=env)
@@ -198,6 +196,8 @@ def main():
         subprocess.Popen(
             [
                 GUNICORN,
+                "-c",
+                "grants/gunicorn.conf.py",
                 "grants.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",

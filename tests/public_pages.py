@@ -22,7 +22,29 @@ EXTRA_PUBLIC_URLS: dict[str, str] = {}
 NON_PAGE_PUBLIC_URLS: dict[str, tuple[str, int]] = {
     "grants:switch-language": ("/language/es/?next=/agreements/", 302),
     "grants:report-csv": ("/reports/results.csv", 200),
+    "iati:agreement": ("/agreements/527-0427/iati.xml", 200),
 }
+
+# The query parameters each page reads (the hostile-input sweep aims at them). A list
+# page (grants.listing.ListPageView) reads LIST_PARAMETERS and its FilterSet's filters;
+# every page reads `view` (grants.listing.shows_drafts); others are named here.
+LIST_PARAMETERS = ("page", "per_page", "sort", "format", "q")
+EVERY_PAGE_PARAMETERS = ("view",)
+PAGE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "grants:switch-language": ("next",),
+}
+
+
+def parameters_read(url: str) -> tuple[str, ...]:
+    """The query parameters the page at `url` reads."""
+    from grants.listing import ListPageView
+
+    match = resolve(url.split("?", 1)[0])
+    view = getattr(match.func, "view_class", None)
+    names = [*EVERY_PAGE_PARAMETERS, *PAGE_PARAMETERS.get(match.view_name, ())]
+    if view is not None and issubclass(view, ListPageView):
+        names += [*LIST_PARAMETERS, *view.filterset_class.base_filters]
+    return tuple(dict.fromkeys(names))
 
 
 def _walk(patterns, namespaces=()):

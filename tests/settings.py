@@ -24,7 +24,26 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 
+# The IATI addresses are public pages the sweeps walk; they answer 503 until the
+# publisher is configured (tested with these emptied).
+IATI_REPORTING_ORG_REF = "XM-TEST"
+IATI_REPORTING_ORG_NAME = "Test publisher"
+
 # Tests roll back instead of committing, so the version bump never runs: the page cache
 # is off here and switched on by the tests of the cache itself.
 PUBLIC_PAGE_CACHE_SECONDS = 0
 PUBLIC_VALUE_CACHE_SECONDS = 0
+
+# The file cache of this test run only (it is cleared by tests), removed at exit.
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+    import atexit
+    import shutil
+    import tempfile
+
+    CACHES = {
+        "default": {
+            **CACHES["default"],  # noqa: F405
+            "LOCATION": tempfile.mkdtemp(prefix="grants-test-cache-"),
+        }
+    }
+    atexit.register(shutil.rmtree, CACHES["default"]["LOCATION"], ignore_errors=True)

@@ -111,5 +111,5 @@ def _import_view(request):
             elif not reports[0].error and reports[0].activities:
                 context["confirm_form"] = IatiConfirmForm(initial={"payload": payload})
     elif request.method != "GET":
-        return redirect("iati:import")
+        return redirect("iati_admin:import")
     return render(request, "indicators/iati/import.html", context)

@@ -3,16 +3,23 @@ import datetime
 import io
 import unittest
 from decimal import Decimal
+from unittest import mock
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from grants.csv_export import FORMULA_TRIGGERS, csv_response, stream_csv
+from grants import csv_export
+from grants.csv_export import (
+    FORMULA_TRIGGERS,
+    SEPARATORS,
+    csv_response,
+    stream_csv,
+)
 from grants.models import Agreement, Amendment, PublicationState
 from grants.reports import AGREEMENTS, AMENDMENTS, PROGRAM_AREAS, get_reports
 from tests.factories import (
@@ -154,6 +161,35 @@ class FormulaInjectionTests(TestCase):
         for index, trigger in enumerate(FORMULA_TRIGGERS):
             self.assertEqual(titles[f"X-{index}"], f"'{trigger}SUM(A1:A9)")
         self.assertEqual(titles["Y-1"], "Plain 'quoted' title, with comma")
+
+    def test_a_formula_after_a_separator_is_neutralized_and_the_cell_quoted(self):
+        # Finding 6 of issue 13: Excel in a Spanish locale splits lines on ";".
+        titles = {
+            "S-1": ("Programa;=cmd|' /C calc'!A0", "Programa;'=cmd|' /C calc'!A0"),
+            "S-2": ("Programa, +1", "Programa, '+1"),
+            "S-3": ("Tab\t@SUM(A1)", "Tab\t'@SUM(A1)"),
+            "S-4": ("Line\n-2", "Line\n'-2"),
+            "S-5": ("=1;=2", "'=1;'=2"),
+            "S-6": ("Peru; Lima", "Peru; Lima"),
+        }
+        for code, (title, _written) in titles.items():
+            make_agreement(code=code, title=title)
+        data = download(self.client, "agreements")
+        self.assertIn(b"\"Programa;'=cmd|' /C calc'!A0\"", data)
+        self.assertIn(b'"Peru; Lima"', data)
+        text = data[len(BOM) :].decode()
+        for delimiter in SEPARATORS[:3]:
+            with self.subTest(delimiter=delimiter):
+                rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                for row in rows:
+                    for cell in row:
+                        self.assertFalse(
+                            cell.lstrip(" \t\r\n").startswith(FORMULA_TRIGGERS),
+                            (row, cell),
+                        )
+        by_comma = {row["code"]: row["title"] for row in parse(data)}
+        for code, (_title, written) in titles.items():
+            self.assertEqual(by_comma[code], written)
 
     def test_numbers_are_never_touched(self):
         agreement = make_agreement(code="DEOB-1", title="-starts with minus")
@@ -426,3 +462,38 @@ class AbandonedCopyTests(TestCase):
         self.assertEqual(first_rows.count(b"\r\n"), 5)
         chunks.close()  # what the server does when the client goes away
         self.assertEqual(Agreement.objects.count(), 30)
+
+
+class StreamFailureTests(TestCase):
+    def test_a_database_error_mid_stream_aborts_the_download_and_is_logged(self):
+        # Finding 7 of issue 13: a truncated file must not look complete.
+        for number in range(5):
+            make_agreement(code=f"F-{number}")
+
+        def failing_after_first_chunk(real):
+            def chunks(rows, **kwargs):
+                yield next(real(rows, **{**kwargs, "chunk_rows": 2}))
+                raise DatabaseError("connection lost in the middle")
+
+            return chunks
+
+        response = self.client.get(reverse("grants:report-csv", args=["agreements"]))
+        self.assertEqual(response.status_code, 200)
+        with (
+            mock.patch(
+                "grants.csv_export.python_chunks",
+                failing_after_first_chunk(csv_export.python_chunks),
+            ),
+            mock.patch(
+                "grants.csv_export.copy_chunks",
+                failing_after_first_chunk(csv_export.copy_chunks),
+            ),
+            self.assertLogs("grants.csv_export", "ERROR") as logs,
+            self.assertRaisesMessage(DatabaseError, "connection lost in the middle"),
+        ):
+            received = []
+            for chunk in response.streaming_content:
+                received.append(chunk)
+        self.assertEqual(len(received), 2)  # the header and the first two rows
+        self.assertIn("'agreements' stopped", logs.output[0])
+        self.assertIn("connection lost in the middle", logs.output[0])

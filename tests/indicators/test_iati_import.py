@@ -345,13 +345,13 @@ class AdminImportTests(TestCase):
         cls.viewer = User.objects.create_user("viewer", password="pw", is_staff=True)
 
     def test_anonymous_visitor_is_sent_to_the_login(self):
-        response = self.client.get(reverse("iati:import"))
+        response = self.client.get(reverse("iati_admin:import"))
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("admin:login"), response["Location"])
 
     def test_upload_page_and_budget_list_open_for_staff(self):
         self.client.force_login(self.staff)
-        response = self.client.get(reverse("iati:import"))
+        response = self.client.get(reverse("iati_admin:import"))
         self.assertContains(response, "Import IATI activities")
         superuser = User.objects.create_superuser("admin", password="pw")
         self.client.force_login(superuser)
@@ -361,13 +361,13 @@ class AdminImportTests(TestCase):
 
     def test_staff_without_permission_is_refused(self):
         self.client.force_login(self.viewer)
-        self.assertEqual(self.client.get(reverse("iati:import")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("iati_admin:import")).status_code, 403)
 
     def test_preview_keeps_nothing_and_confirm_imports(self):
         self.client.force_login(self.staff)
         upload = io.BytesIO(UNTIDY)
         upload.name = "untidy.xml"
-        response = self.client.post(reverse("iati:import"), {"file": upload})
+        response = self.client.post(reverse("iati_admin:import"), {"file": upload})
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Preview: nothing has been kept yet")
         self.assertContains(response, "ZZ-TEST-1-WINDOW")
@@ -375,7 +375,7 @@ class AdminImportTests(TestCase):
 
         payload = response.context["confirm_form"].initial["payload"]
         response = self.client.post(
-            reverse("iati:import"), {"payload": payload, "confirm": "1"}
+            reverse("iati_admin:import"), {"payload": payload, "confirm": "1"}
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Imported untidy.xml: 2 created, 4 skipped.")
@@ -386,7 +386,7 @@ class AdminImportTests(TestCase):
         upload = io.BytesIO(UNTIDY)
         upload.name = "untidy.xml"
         response = self.client.post(
-            reverse("iati:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="es"
+            reverse("iati_admin:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="es"
         )
         self.assertContains(response, "Vista previa: todavía no se ha guardado nada")
         self.assertContains(response, "<td>creado</td>", html=True)
@@ -397,7 +397,7 @@ class AdminImportTests(TestCase):
     def test_altered_payload_is_refused_with_a_message(self):
         self.client.force_login(self.staff)
         response = self.client.post(
-            reverse("iati:import"), {"payload": "forged", "confirm": "1"}
+            reverse("iati_admin:import"), {"payload": "forged", "confirm": "1"}
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "expired or was altered")
@@ -407,7 +407,7 @@ class AdminImportTests(TestCase):
         self.client.force_login(self.staff)
         upload = io.BytesIO(b"%PDF-1.4")
         upload.name = "scan.pdf"
-        response = self.client.post(reverse("iati:import"), {"file": upload})
+        response = self.client.post(reverse("iati_admin:import"), {"file": upload})
         self.assertContains(response, "not a readable XML file")
         self.assertNotIn("confirm_form", response.context)
 

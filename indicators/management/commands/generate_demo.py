@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from grants.cache import bump_public_version
 from grants.models import (
     Agreement,
     AgreementKind,
@@ -204,6 +205,8 @@ class Command(BaseCommand):
             amendment_count = make_amendments(rng, agreement_rows, sources)
             indicators = make_indicators(rng, areas)
             make_results(rng, results, agreement_rows, indicators, sources)
+            # Bulk inserts send no signals: cached pages and values go stale here.
+            bump_public_version()
         refresh_statistics()
         self.stdout.write(
             f"Generated {len(agreement_rows)} agreements, {amendment_count} amendments, "
