@@ -925,3 +925,6 @@ class Budget(models.Model):
             f"{self.agreement.code} {self.get_budget_type_display()} "
             f"{self.period_start}–{self.period_end}"
         )
+
+
+from .jobs.models import Job, JobState, Upload  # noqa: E402, F401  (the jobs' tables)

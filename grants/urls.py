@@ -9,6 +9,7 @@ urlpatterns = [
     # from indicators).
     path("", include("indicators.iati.urls")),
     path("healthz", healthz, name="healthz"),
+    path("admin/jobs/", include("grants.jobs.urls")),
     path("admin/", admin.site.urls),
     path("", include("indicators.urls")),
     path("", include("grants.public_urls")),

@@ -1,0 +1,38 @@
+"""The kinds of job. Each app registers its own in its AppConfig.ready(), so the
+worker and the Jobs page know every kind without grants importing indicators."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    label: str | Promise
+    # "activities", "rows": what the progress counts, as a plural noun.
+    unit_label: str | Promise
+    # run(job, progress) -> report (JSON); raise JobError for a message to the official.
+    run: Callable
+    # The template that shows the finished job's report, given `job` and `report`.
+    report_template: str = "grants/jobs/report.html"
+    # For a preview: the kind of the import its confirmation starts.
+    confirms_as: str = ""
+    # Whether a finished job of this kind may be confirmed (e.g. the preview found
+    # something to import); given the job.
+    can_confirm: Callable | None = None
+    # What the report template gets as `report`, given the job (default: job.report).
+    present: Callable | None = None
+
+
+KINDS: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> JobKind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+def get(name: str) -> JobKind | None:
+    return KINDS.get(name)
