@@ -28,3 +28,12 @@ WHITENOISE_AUTOREFRESH = True
 # is off here and switched on by the tests of the cache itself.
 PUBLIC_PAGE_CACHE_SECONDS = 0
 PUBLIC_VALUE_CACHE_SECONDS = 0
+
+# The job tests start workers and servers as other processes, which must see the test
+# database: on SQLite it is a file (in the checkout, ignored by git), not memory.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+
+# Tests only: every job unit waits this long, so a test can stop a worker mid-job.
+JOBS_UNIT_DELAY_SECONDS = float(os.environ.get("JOBS_UNIT_DELAY_SECONDS", "0") or 0)
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "0.2"))
