@@ -23,7 +23,7 @@ from datetime import timedelta
 from django_tasks import task
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -137,7 +137,6 @@ def _alarm(signum, frame):
 @task()
 def run_job(job_id: int) -> str:
     """The one task: run job `job_id` with its kind's run()."""
-    close_old_connections()
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
         return "gone"
