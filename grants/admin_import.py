@@ -10,9 +10,41 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+
+from .jobs import spreadsheets
+from .jobs.models import Upload
+from .jobs.runner import job_start
+
+
+def result_problems(result) -> list[str]:
+    """Every refused row of an import result, with its number and the reasons."""
+    return (
+        [
+            _("Row %(number)s, column “%(column)s”: %(message)s")
+            % {"number": row.number, "column": column, "message": message}
+            for row in result.invalid_rows
+            for column, column_messages in row.field_specific_errors.items()
+            for message in column_messages
+        ]
+        + [
+            _("Row %(number)s: %(message)s")
+            % {"number": row.number, "message": message}
+            for row in result.invalid_rows
+            for message in row.non_field_specific_errors
+        ]
+        + [
+            _("Row %(number)s: %(message)s")
+            % {"number": number, "message": error.error}
+            for number, errors in result.row_errors()
+            for error in errors
+        ]
+    )
 
 
 class FormatFromNameImportForm(ImportForm):
@@ -86,17 +118,40 @@ class StaffImportMixin(ImportMixin):
         data_kwargs["rollback_on_validation_errors"] = True
         return data_kwargs
 
+    def import_action(self, request, **kwargs):
+        """The upload is stored and previewed by a worker (grants/jobs/spreadsheets.py):
+        the request only keeps the file and sends the official to the job's page."""
+        if request.method != "POST":
+            return super().import_action(request, **kwargs)
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        import_form = self.create_import_form(request)
+        if not import_form.is_valid():
+            return super().import_action(request, **kwargs)
+        uploaded = import_form.cleaned_data["import_file"]
+        content = b"".join(uploaded.chunks())
+        with transaction.atomic():
+            upload = Upload.objects.create(
+                name=uploaded.name[:255],
+                content=content,
+                size=len(content),
+                owner=request.user,
+            )
+            job = job_start(
+                kind=spreadsheets.PREVIEW,
+                owner=request.user,
+                upload=upload,
+                params={
+                    "model": self.opts.label_lower,
+                    "format": int(import_form.cleaned_data["format"]),
+                },
+            )
+        return redirect(job)
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             # The transaction was rolled back: say so and send them back to the form.
-            problems = [
-                f"{_('Row')} {row.number}: " + "; ".join(row.error.messages)
-                for row in result.invalid_rows
-            ] + [
-                f"{_('Row')} {number}: {error.error}"
-                for number, errors in result.row_errors()
-                for error in errors
-            ]
+            problems = result_problems(result)
             messages.error(
                 request,
                 _("Nothing was imported. %(problems)s")

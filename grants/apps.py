@@ -9,6 +9,7 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from .cache import connect_invalidation
+        from .jobs import spreadsheets  # noqa: F401  (registers the spreadsheet jobs)
         from .search import register_sqlite_fold
 
         connection_created.connect(

@@ -24,6 +24,8 @@ class JobKind:
     can_confirm: Callable | None = None
     # What the report template gets as `report`, given the job (default: job.report).
     present: Callable | None = None
+    # The confirmation button of a preview.
+    confirm_label: str | Promise = ""
 
 
 KINDS: dict[str, JobKind] = {}

@@ -64,6 +64,18 @@ def job_start(*, kind: str, owner, upload=None, preview=None, params=None) -> Jo
     return job
 
 
+def upload_content(job: Job) -> bytes:
+    """The job's uploaded file, or a JobError once it has been pruned."""
+    if job.upload is None:
+        raise JobError(
+            _(
+                "The uploaded file is no longer kept (uploads are deleted after some "
+                "days): upload it again."
+            )
+        )
+    return bytes(job.upload.content)
+
+
 def job_restart(job: Job) -> bool:
     """Start an interrupted, failed or timed-out job again; False if it was not in
     such a state (e.g. another click restarted it first)."""

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants.jobs import registry
-from grants.jobs.runner import JobError
+from grants.jobs.runner import upload_content
 
 from .importer import (
     OUTCOME_LABELS,
@@ -53,16 +53,6 @@ def report_from_json(data: dict) -> FileReport:
         activities=activities,
         notes=list(data.get("notes", [])),
     )
-
-
-def upload_content(job) -> bytes:
-    if job.upload is None:
-        raise JobError(
-            _(
-                "The uploaded file is no longer kept (uploads are deleted after some days): upload it again."
-            )
-        )
-    return bytes(job.upload.content)
 
 
 def run_preview(job, progress) -> dict:
