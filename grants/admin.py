@@ -14,7 +14,6 @@ from .admin_workflow import (
 from .cache import remember
 from .csv_export import Report, csv_response
 from .formatting import money
-from .jobs import admin as jobs_admin  # noqa: F401  (the Jobs entry)
 from .models import (
     Agreement,
     Amendment,
