@@ -50,7 +50,9 @@ class Client:
         return url, body
 
     def token(self, path):
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.open(path)[1])[1]
+        return re.search(
+            r'name="csrfmiddlewaretoken" value="([^"]+)"', self.open(path)[1]
+        )[1]
 
     def post(self, path, fields):
         fields = {"csrfmiddlewaretoken": self.token(path), **fields}
@@ -60,10 +62,14 @@ class Client:
         boundary = uuid.uuid4().hex
         token = self.token(path)
         body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"'
-            f"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; "
-            f'name="file"; filename="{name}"\r\nContent-Type: application/xml\r\n\r\n'
-        ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"'
+                f"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="file"; filename="{name}"\r\nContent-Type: application/xml\r\n\r\n'
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         return self.open(
             path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         )
@@ -89,20 +95,43 @@ def main():
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_DB_STATEMENT_TIMEOUT_MS": "10000",
     }
-    run = lambda *a: subprocess.run([PYTHON, "manage.py", *a], cwd=ROOT, env=env, check=True)  # noqa: E731
+
+    def run(*command):
+        subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
     run("migrate", "--noinput", "--verbosity", "0")
     run("collectstatic", "--noinput", "--verbosity", "0")
-    run("shell", "-c", "from django.contrib.auth.models import User; "
+    run(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; "
         "User.objects.filter(username='measure').exists() or "
-        "User.objects.create_superuser('measure', password='measure-pw-1')")
+        "User.objects.create_superuser('measure', password='measure-pw-1')",
+    )
     web = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "grants.wsgi", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", "2", "--timeout", "30"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "grants.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     worker = subprocess.Popen(
         [PYTHON, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         client = Client(f"http://127.0.0.1:{args.port}")
@@ -112,7 +141,10 @@ def main():
                 break
             except OSError:
                 time.sleep(0.2)
-        client.post("/admin/login/", {"username": "measure", "password": "measure-pw-1", "next": "/admin/"})
+        client.post(
+            "/admin/login/",
+            {"username": "measure", "password": "measure-pw-1", "next": "/admin/"},
+        )
         content = Path(args.file).read_bytes()
         started = time.monotonic()
         url, _ = client.upload("/admin/iati/import/", Path(args.file).name, content)

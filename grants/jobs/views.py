@@ -29,7 +29,7 @@ def progress_text(job) -> str:
     unit = str(kind.unit_label) if kind else ""
     done = number_format(job.done, force_grouping=True)
     if job.total is None:
-        return "" if job.state == JobState.WAITING else f"{done} {unit}".strip()
+        return f"{done} {unit}".strip() if job.done else ""
     return _("%(done)s of %(total)s %(unit)s") % {
         "done": done,
         "total": number_format(job.total, force_grouping=True),
