@@ -18,8 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from .jobs import spreadsheets
-from .jobs.models import Upload
-from .jobs.runner import job_start
+from .jobs.runner import job_start, upload_store
 
 
 def result_problems(result) -> list[str]:
@@ -128,14 +127,9 @@ class StaffImportMixin(ImportMixin):
         import_form = self.create_import_form(request)
         if not import_form.is_valid():
             return super().import_action(request, **kwargs)
-        uploaded = import_form.cleaned_data["import_file"]
-        content = b"".join(uploaded.chunks())
         with transaction.atomic():
-            upload = Upload.objects.create(
-                name=uploaded.name[:255],
-                content=content,
-                size=len(content),
-                owner=request.user,
+            upload = upload_store(
+                uploaded=import_form.cleaned_data["import_file"], owner=request.user
             )
             job = job_start(
                 kind=spreadsheets.PREVIEW,

@@ -145,6 +145,7 @@ def main():
             "/admin/login/",
             {"username": "measure", "password": "measure-pw-1", "next": "/admin/"},
         )
+        client.slowest = (0.0, "")  # from here on: what the official's import causes
         content = Path(args.file).read_bytes()
         started = time.monotonic()
         url, _ = client.upload("/admin/iati/import/", Path(args.file).name, content)

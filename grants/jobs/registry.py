@@ -31,6 +31,40 @@ class JobKind:
 KINDS: dict[str, JobKind] = {}
 
 
+def register_import(
+    *,
+    name: str,
+    preview_label,
+    import_label,
+    unit_label,
+    preview: Callable,
+    run: Callable,
+    report_template: str,
+    present: Callable,
+    can_confirm: Callable,
+    confirm_label="",
+) -> None:
+    """An import in two kinds: `<name>-preview`, whose confirmation starts
+    `<name>-import`; both show their report with the same template."""
+    shared = {
+        "unit_label": unit_label,
+        "report_template": report_template,
+        "present": present,
+    }
+    register(JobKind(name=f"{name}-import", label=import_label, run=run, **shared))
+    register(
+        JobKind(
+            name=f"{name}-preview",
+            label=preview_label,
+            run=preview,
+            confirms_as=f"{name}-import",
+            can_confirm=can_confirm,
+            confirm_label=confirm_label,
+            **shared,
+        )
+    )
+
+
 def register(kind: JobKind) -> JobKind:
     KINDS[kind.name] = kind
     return kind

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import registry
-from .models import FINISHED_STATES, RESTARTABLE_STATES, Job, JobState
+from .models import FINISHED_STATES, RESTARTABLE_STATES, Job, JobState, Upload
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,14 @@ def job_start(*, kind: str, owner, upload=None, preview=None, params=None) -> Jo
     )
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def upload_store(*, uploaded, owner) -> Upload:
+    """Keep an uploaded file in the database, where every server and worker reads it."""
+    content = b"".join(uploaded.chunks())
+    return Upload.objects.create(
+        name=uploaded.name[:255], content=content, size=len(content), owner=owner
+    )
 
 
 def upload_content(job: Job) -> bytes:

@@ -144,26 +144,15 @@ def present(job):
     return report
 
 
-registry.register(
-    registry.JobKind(
-        name=PREVIEW,
-        label=gettext_lazy("Spreadsheet preview"),
-        unit_label=gettext_lazy("rows"),
-        run=lambda job, progress: run(job, progress, dry_run=True),
-        report_template="grants/jobs/spreadsheet_report.html",
-        confirms_as=IMPORT,
-        can_confirm=can_confirm,
-        present=present,
-        confirm_label=gettext_lazy("Confirm import"),
-    )
-)
-registry.register(
-    registry.JobKind(
-        name=IMPORT,
-        label=gettext_lazy("Spreadsheet import"),
-        unit_label=gettext_lazy("rows"),
-        run=lambda job, progress: run(job, progress, dry_run=False),
-        report_template="grants/jobs/spreadsheet_report.html",
-        present=present,
-    )
+registry.register_import(
+    name="spreadsheet",
+    preview_label=gettext_lazy("Spreadsheet preview"),
+    import_label=gettext_lazy("Spreadsheet import"),
+    unit_label=gettext_lazy("rows"),
+    preview=lambda job, progress: run(job, progress, dry_run=True),
+    run=lambda job, progress: run(job, progress, dry_run=False),
+    report_template="grants/jobs/spreadsheet_report.html",
+    present=present,
+    can_confirm=can_confirm,
+    confirm_label=gettext_lazy("Confirm import"),
 )

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from grants.jobs.models import Job, Upload
-from grants.jobs.runner import job_start
+from grants.jobs.models import Job
+from grants.jobs.runner import job_start, upload_store
 
 from .jobs import IMPORT, PREVIEW
 
@@ -49,14 +49,9 @@ def _import_view(request):
     if request.method == "POST":
         upload_form = IatiUploadForm(request.POST, request.FILES)
         if upload_form.is_valid():
-            uploaded = upload_form.cleaned_data["file"]
-            content = b"".join(uploaded.chunks())
             with transaction.atomic():
-                upload = Upload.objects.create(
-                    name=uploaded.name[:255],
-                    content=content,
-                    size=len(content),
-                    owner=request.user,
+                upload = upload_store(
+                    uploaded=upload_form.cleaned_data["file"], owner=request.user
                 )
                 job = job_start(kind=PREVIEW, owner=request.user, upload=upload)
             return redirect(job)

@@ -110,25 +110,14 @@ def file_report(job):
     return report
 
 
-registry.register(
-    registry.JobKind(
-        name=PREVIEW,
-        label=gettext_lazy("IATI preview"),
-        unit_label=gettext_lazy("activities"),
-        run=run_preview,
-        report_template="indicators/iati/job_report.html",
-        confirms_as=IMPORT,
-        can_confirm=can_confirm,
-        present=file_report,
-    )
-)
-registry.register(
-    registry.JobKind(
-        name=IMPORT,
-        label=gettext_lazy("IATI import"),
-        unit_label=gettext_lazy("activities"),
-        run=run_import,
-        report_template="indicators/iati/job_report.html",
-        present=file_report,
-    )
+registry.register_import(
+    name="iati",
+    preview_label=gettext_lazy("IATI preview"),
+    import_label=gettext_lazy("IATI import"),
+    unit_label=gettext_lazy("activities"),
+    preview=run_preview,
+    run=run_import,
+    report_template="indicators/iati/job_report.html",
+    present=file_report,
+    can_confirm=can_confirm,
 )
