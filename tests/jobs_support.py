@@ -2,6 +2,7 @@
 real processes against the test database, and running jobs in this process."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -88,6 +89,13 @@ def start_worker(**extra) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def free_port() -> int:
+    """A port nobody listens on now (so parallel test runs do not collide)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_server(port: int) -> subprocess.Popen:

@@ -1,7 +1,6 @@
 """IATI imports as jobs on the real task queue: the database backend, with workers
 (`manage.py db_worker`) and a second app server started as processes by the tests."""
 
-import os
 import re
 import signal
 import urllib.request
@@ -20,6 +19,7 @@ from grants.models import Agreement, Amendment
 from indicators.iati.jobs import IMPORT, PREVIEW
 from indicators.models import Result
 from tests.jobs_support import (
+    free_port,
     iati_file,
     start_server,
     start_worker,
@@ -31,7 +31,6 @@ PLAIN_STATIC = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-SERVER_PORT = int(os.environ.get("JOBS_TEST_SERVER_PORT", "8261"))
 
 
 def state_of(job):
@@ -160,9 +159,10 @@ class WorkerTests(TransactionTestCase):
         worker = self.worker()
         wait_for(lambda: state_of(job) == JobState.DONE, "the preview", worker)
 
-        server = start_server(SERVER_PORT)
+        port = free_port()
+        server = start_server(port)
         self.processes.append(server)
-        base = f"http://127.0.0.1:{SERVER_PORT}"
+        base = f"http://127.0.0.1:{port}"
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         session = self.client.cookies[settings.SESSION_COOKIE_NAME].value
