@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint format clean messages loadtest two-servers serve faulttest
+.PHONY: run worker test install install-test lint format clean messages loadtest two-servers serve faulttest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,15 @@ run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_seed
 	DJANGO_DEBUG=1 $(BIN)/python manage.py ensure_local_superuser
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/)"
+	@echo "One job worker runs beside it: watch imports at http://$(HOST):$(PORT)/admin/jobs/"
+	DJANGO_DEBUG=1 $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# One job worker (README, "Jobs"); run as many as you like, on any machine, against
+# the same database. Settings from the environment, as for `make serve`.
+worker: install
+	$(BIN)/python manage.py db_worker --no-reload
 
 # Production server: DEBUG off, settings from the environment (README, "Deployment").
 # gunicorn's settings (workers, logs, the one trusted proxy header): grants/gunicorn.conf.py.

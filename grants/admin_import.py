@@ -10,11 +10,40 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from .cache import CACHE_ERRORS
+from .jobs import spreadsheets
+from .jobs.runner import job_start, upload_store
+
+
+def result_problems(result) -> list[str]:
+    """Every refused row of an import result, with its number and the reasons."""
+    return (
+        [
+            _("Row %(number)s, column “%(column)s”: %(message)s")
+            % {"number": row.number, "column": column, "message": message}
+            for row in result.invalid_rows
+            for column, column_messages in row.field_specific_errors.items()
+            for message in column_messages
+        ]
+        + [
+            _("Row %(number)s: %(message)s")
+            % {"number": row.number, "message": message}
+            for row in result.invalid_rows
+            for message in row.non_field_specific_errors
+        ]
+        + [
+            _("Row %(number)s: %(message)s")
+            % {"number": number, "message": error.error}
+            for number, errors in result.row_errors()
+            for error in errors
+        ]
+    )
 
 
 class FormatFromNameImportForm(ImportForm):
@@ -59,21 +88,6 @@ class VersionedConfirmImportForm(ConfirmImportForm):
         return versions
 
 
-def import_store_unavailable():
-    """503 with a message: the uploaded file waits for confirmation in the shared cache
-    (IMPORT_EXPORT_TMP_STORAGE_CLASS), which is not answering."""
-    response = HttpResponse(
-        _(
-            "The shared store that keeps an uploaded file until you confirm the import "
-            "is not answering, so nothing was imported. Please try again in a minute."
-        ),
-        status=503,
-        content_type="text/plain; charset=utf-8",
-    )
-    response["Retry-After"] = "30"
-    return response
-
-
 class StaffImportMixin(ImportMixin):
     formats = [CSV, XLSX]
     from_encoding = "utf-8-sig"  # a byte-order mark from Excel is read, not imported
@@ -98,34 +112,40 @@ class StaffImportMixin(ImportMixin):
         initial["versions"] = json.dumps(getattr(request, "import_seen_versions", {}))
         return initial
 
-    def import_action(self, request, **kwargs):
-        try:
-            return super().import_action(request, **kwargs)
-        except CACHE_ERRORS:
-            return import_store_unavailable()
-
-    def process_import(self, request, **kwargs):
-        try:
-            return super().process_import(request, **kwargs)
-        except CACHE_ERRORS:
-            return import_store_unavailable()
-
     def get_import_data_kwargs(self, **kwargs):
         data_kwargs = super().get_import_data_kwargs(**kwargs)
         data_kwargs["rollback_on_validation_errors"] = True
         return data_kwargs
 
+    def import_action(self, request, **kwargs):
+        """The upload is stored and previewed by a worker (grants/jobs/spreadsheets.py):
+        the request only keeps the file and sends the official to the job's page."""
+        if request.method != "POST":
+            return super().import_action(request, **kwargs)
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        import_form = self.create_import_form(request)
+        if not import_form.is_valid():
+            return super().import_action(request, **kwargs)
+        with transaction.atomic():
+            upload = upload_store(
+                uploaded=import_form.cleaned_data["import_file"], owner=request.user
+            )
+            job = job_start(
+                kind=spreadsheets.PREVIEW,
+                owner=request.user,
+                upload=upload,
+                params={
+                    "model": self.opts.label_lower,
+                    "format": int(import_form.cleaned_data["format"]),
+                },
+            )
+        return redirect(job)
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             # The transaction was rolled back: say so and send them back to the form.
-            problems = [
-                f"{_('Row')} {row.number}: " + "; ".join(row.error.messages)
-                for row in result.invalid_rows
-            ] + [
-                f"{_('Row')} {number}: {error.error}"
-                for number, errors in result.row_errors()
-                for error in errors
-            ]
+            problems = result_problems(result)
             messages.error(
                 request,
                 _("Nothing was imported. %(problems)s")

@@ -11,6 +11,7 @@ class GrantsConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from .cache import connect_invalidation
         from .csv_export import register_sqlite_neutralize
+        from .jobs import spreadsheets  # noqa: F401  (registers the spreadsheet jobs)
         from .search import register_sqlite_fold
 
         connection_created.connect(

@@ -1022,3 +1022,6 @@ class PublicVersion(models.Model):
 
     def __str__(self):
         return f"{self.epoch.hex}-{self.number}"
+
+
+from .jobs.models import Job, JobState, Upload  # noqa: E402, F401  (the jobs' tables)

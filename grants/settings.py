@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "grants",
     "indicators",
 ]
@@ -378,4 +380,25 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # An import is all or nothing, and the uploaded file waits for confirmation in the cache
 # (shared by every app server once the cache is Redis), not on one server's disk.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+# The spreadsheet waiting for its confirmation is kept in the database (grants/jobs),
+# so the confirmation may reach any app server.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "grants.jobs.storage.DatabaseTmpStorage"
+
+# Background jobs (grants/jobs): Django's task API (the django-tasks backport) with the
+# database backend, so nothing else is needed; `manage.py db_worker` runs the jobs
+# (README, "Jobs"). JOBS_BACKEND may name another django-tasks backend.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("JOBS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A job running longer than this is stopped and marked so.
+JOBS_TIME_LIMIT_SECONDS = env_int("JOBS_TIME_LIMIT_SECONDS", 3600)
+# How often a running job writes its progress; a job on another machine silent for
+# JOBS_STALE_SECONDS is shown as interrupted (on the same machine the worker's process
+# is checked directly).
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "1") or 1)
+JOBS_STALE_SECONDS = env_int("JOBS_STALE_SECONDS", 120)
+# `manage.py prune_jobs` deletes uploads and finished job records older than this.
+JOBS_RETENTION_DAYS = env_int("JOBS_RETENTION_DAYS", 30)

@@ -16,6 +16,7 @@ urlpatterns = [
         admin.site.admin_view(amount_preview),
         name="amount-preview",
     ),
+    path("admin/jobs/", include("grants.jobs.urls")),
     path("admin/", admin.site.urls),
     path("", include("indicators.urls")),
     path("", include("grants.public_urls")),

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class IndicatorsConfig(AppConfig):
     name = "indicators"
     verbose_name = _("Indicators and results")
+
+    def ready(self):
+        from .iati import jobs  # noqa: F401  (registers the IATI kinds of job)

@@ -47,3 +47,16 @@ if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
         }
     }
     atexit.register(shutil.rmtree, CACHES["default"]["LOCATION"], ignore_errors=True)
+
+# The job tests start workers and servers as other processes, which must see the test
+# database: on SQLite it is a file (in the checkout, ignored by git), not memory.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    # A test database need not survive a power cut: no fsync, as fast as memory.
+    DATABASES["default"]["OPTIONS"]["init_command"] = (  # noqa: F405
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+    )
+
+# Tests only: every job unit waits this long, so a test can stop a worker mid-job.
+JOBS_UNIT_DELAY_SECONDS = float(os.environ.get("JOBS_UNIT_DELAY_SECONDS", "0") or 0)
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "0.2"))

@@ -162,19 +162,23 @@ class FileReport:
         return lines
 
 
-def import_files(sources, *, dry_run: bool = False) -> list[FileReport]:
+def import_files(sources, *, dry_run: bool = False, progress=None) -> list[FileReport]:
     """Import each (name, bytes or file) source. With `dry_run` nothing is kept: the
-    reports say what would happen (the admin's preview)."""
+    reports say what would happen (the admin's preview). `progress`: see
+    import_file()."""
     reports = []
     with transaction.atomic():
         for name, source in sources:
-            reports.append(import_file(name, source))
+            reports.append(import_file(name, source, progress=progress))
         if dry_run:
             transaction.set_rollback(True)
     return reports
 
 
-def import_file(name: str, source) -> FileReport:
+def import_file(name: str, source, *, progress=None) -> FileReport:
+    """Import one file. Outside a transaction each activity is committed on its own.
+    `progress(done, total)`, if given, is called after each activity (a job's
+    progress bar)."""
     report = FileReport(name)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False
@@ -199,11 +203,14 @@ def import_file(name: str, source) -> FileReport:
             f"IATI version {version or 'not stated'}: read as 2.03, expect more skips"
         )
     pending_parents = []
-    for element in root.findall("iati-activity"):
+    elements = root.findall("iati-activity")
+    for element in elements:
         activity = ActivityImport(element)
         report.activities.append(activity.run())
         if activity.parent_identifier and activity.agreement is not None:
             pending_parents.append((activity, activity.parent_identifier))
+        if progress is not None:
+            progress(len(report.activities), len(elements))
     for activity, parent in pending_parents:
         activity.link_framework(parent)
     if not report.activities:

@@ -7,6 +7,7 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from grants.jobs.models import Job
 from grants.models import (
     Agreement,
     Amendment,
@@ -19,6 +20,7 @@ from grants.models import (
 )
 from indicators.iati.codelists import schema_errors
 from indicators.iati.importer import import_files, parse_decimal
+from indicators.iati.jobs import IMPORT, PREVIEW
 from indicators.models import Indicator, Result, ResultStatus
 from tests.indicators.iati_support import (
     FIXTURES,
@@ -27,6 +29,7 @@ from tests.indicators.iati_support import (
     make_generated_data,
     shared_iati_dir,
 )
+from tests.jobs_support import run_waiting_jobs
 
 UNTIDY = (FIXTURES / "iati-untidy.xml").read_bytes()
 REPORTING = {
@@ -363,53 +366,75 @@ class AdminImportTests(TestCase):
         self.client.force_login(self.viewer)
         self.assertEqual(self.client.get(reverse("iati_admin:import")).status_code, 403)
 
+    def preview(self, content=UNTIDY, name="untidy.xml", **extra):
+        """Upload through the page, then run the preview job as a worker would."""
+        upload = io.BytesIO(content)
+        upload.name = name
+        response = self.client.post(
+            reverse("iati_admin:import"), {"file": upload}, **extra
+        )
+        job = Job.objects.get(kind=PREVIEW)
+        self.assertRedirects(response, job.get_absolute_url())
+        self.assertEqual(run_waiting_jobs(), [job.pk])
+        return job
+
     def test_preview_keeps_nothing_and_confirm_imports(self):
         self.client.force_login(self.staff)
-        upload = io.BytesIO(UNTIDY)
-        upload.name = "untidy.xml"
-        response = self.client.post(reverse("iati_admin:import"), {"file": upload})
-        self.assertEqual(response.status_code, 200)
+        job = self.preview()
+        response = self.client.get(job.get_absolute_url())
         self.assertContains(response, "Preview: nothing has been kept yet")
         self.assertContains(response, "ZZ-TEST-1-WINDOW")
+        self.assertContains(
+            response, "Would import from untidy.xml: 2 created, 4 skipped."
+        )
         self.assertEqual(Agreement.objects.count(), 0)
 
-        payload = response.context["confirm_form"].initial["payload"]
-        response = self.client.post(
-            reverse("iati_admin:import"), {"payload": payload, "confirm": "1"}
-        )
-        self.assertEqual(response.status_code, 200)
+        response = self.client.post(job.get_absolute_url(), {"confirm": "1"})
+        imported = Job.objects.get(kind=IMPORT)
+        self.assertRedirects(response, imported.get_absolute_url())
+        run_waiting_jobs()
+        response = self.client.get(imported.get_absolute_url())
         self.assertContains(response, "Imported untidy.xml: 2 created, 4 skipped.")
+        self.assertContains(response, "6 of 6 activities")
         self.assertEqual(Agreement.objects.count(), 2)
+
+    def test_a_second_confirmation_does_not_start_a_second_import(self):
+        self.client.force_login(self.staff)
+        job = self.preview()
+        self.client.post(job.get_absolute_url(), {"confirm": "1"})
+        response = self.client.post(job.get_absolute_url(), {"confirm": "1"})
+        imported = Job.objects.get(kind=IMPORT)
+        self.assertRedirects(response, imported.get_absolute_url())
+        self.assertContains(
+            self.client.get(job.get_absolute_url()), "This preview was confirmed"
+        )
 
     def test_preview_in_spanish_names_outcomes_and_counts_in_spanish(self):
         self.client.force_login(self.staff)
-        upload = io.BytesIO(UNTIDY)
-        upload.name = "untidy.xml"
-        response = self.client.post(
-            reverse("iati_admin:import"), {"file": upload}, HTTP_ACCEPT_LANGUAGE="es"
-        )
+        job = self.preview()
+        response = self.client.get(job.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es")
         self.assertContains(response, "Vista previa: todavía no se ha guardado nada")
         self.assertContains(response, "<td>creado</td>", html=True)
         self.assertContains(response, "omitido: ")
         self.assertContains(response, "3 enmiendas")
+        self.assertContains(response, "6 de 6 actividades")
         self.assertNotContains(response, "3 amendments")
-
-    def test_altered_payload_is_refused_with_a_message(self):
-        self.client.force_login(self.staff)
-        response = self.client.post(
-            reverse("iati_admin:import"), {"payload": "forged", "confirm": "1"}
-        )
-        self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "expired or was altered")
-        self.assertEqual(Agreement.objects.count(), 0)
 
     def test_a_file_that_is_not_iati_shows_the_reason(self):
         self.client.force_login(self.staff)
-        upload = io.BytesIO(b"%PDF-1.4")
-        upload.name = "scan.pdf"
-        response = self.client.post(reverse("iati_admin:import"), {"file": upload})
+        job = self.preview(b"%PDF-1.4", "scan.pdf")
+        response = self.client.get(job.get_absolute_url())
         self.assertContains(response, "not a readable XML file")
-        self.assertNotIn("confirm_form", response.context)
+        self.assertNotContains(response, 'name="confirm"')
+
+    def test_an_empty_upload_is_a_form_error(self):
+        self.client.force_login(self.staff)
+        upload = io.BytesIO(b"")
+        upload.name = "empty.xml"
+        response = self.client.post(reverse("iati_admin:import"), {"file": upload})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "The submitted file is empty.")
+        self.assertFalse(Job.objects.exists())
 
 
 class RealFilesTests(TestCase):

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.urls import reverse
 
+from grants.jobs.models import Job
 from grants.models import Amendment, PublicationState
 from indicators.models import Result, ResultStatus
 from tests.factories import (
@@ -17,6 +18,7 @@ from tests.factories import (
     make_result,
     make_user,
 )
+from tests.jobs_support import run_waiting_jobs
 
 HEADER = (
     "indicator,agreement,period_start,period_end,baseline_value,baseline_year,"
@@ -52,14 +54,28 @@ class ImportTestCase(TestCase):
     app = "indicators"
 
     def preview(self, upload, fmt=CSV_FORMAT):
-        return self.client.post(
+        """Upload through the import page; a worker (here, this process) runs the
+        preview job; the job's page, with the job as `.job`."""
+        response = self.client.post(
             self.url("import"), {"import_file": upload, "format": fmt}
         )
+        job = Job.objects.filter(kind="spreadsheet-preview").latest("pk")
+        self.assertRedirects(response, job.get_absolute_url())
+        run_waiting_jobs()
+        page = self.client.get(job.get_absolute_url())
+        job.refresh_from_db()
+        page.job = job
+        return page
 
     def confirm(self, preview):
-        form = preview.context["confirm_form"]
-        self.assertIsNotNone(form, "the preview offers no confirmation")
-        return self.client.post(self.url("process_import"), form.initial, follow=True)
+        self.assertTrue(preview.context["can_confirm"], "no confirmation offered")
+        self.client.post(preview.job.get_absolute_url(), {"confirm": "1"})
+        job = Job.objects.get(preview=preview.job)
+        run_waiting_jobs()
+        page = self.client.get(job.get_absolute_url())
+        job.refresh_from_db()
+        page.job = job
+        return page
 
     def import_file(self, upload, fmt=CSV_FORMAT):
         preview = self.preview(upload, fmt)
@@ -78,7 +94,7 @@ class ResultImportTests(ImportTestCase):
         preview = self.preview(csv_file(*GOOD_ROWS))
         self.assertContains(preview, "Confirm import")
         self.assertContains(preview, "New", count=None)
-        self.assertEqual(preview.context["result"].totals["new"], 2)
+        self.assertEqual(preview.job.report["totals"]["new"], 2)
         self.assertEqual(Result.objects.count(), 0)  # a preview saves nothing
 
         done = self.confirm(preview)
@@ -104,7 +120,7 @@ class ResultImportTests(ImportTestCase):
         before = list(Result.objects.values_list("pk", "version", "updated_at"))
         history = Result.history.count()
         preview, _ = self.import_file(csv_file(*GOOD_ROWS))
-        self.assertEqual(preview.context["result"].totals["skip"], 2)
+        self.assertEqual(preview.job.report["totals"]["skip"], 2)
         self.assertEqual(
             list(Result.objects.values_list("pk", "version", "updated_at")), before
         )
@@ -119,7 +135,7 @@ class ResultImportTests(ImportTestCase):
         preview, _ = self.import_file(
             csv_file(GOOD_ROWS[0].replace("91500", "91600"), GOOD_ROWS[1])
         )
-        self.assertEqual(preview.context["result"].totals["update"], 1)
+        self.assertEqual(preview.job.report["totals"]["update"], 1)
         result.refresh_from_db()
         self.assertEqual(result.actual_value, 91600)
         self.assertEqual(result.status, ResultStatus.DRAFT)
@@ -127,14 +143,14 @@ class ResultImportTests(ImportTestCase):
     def assert_refused(self, bad_row, column, message):
         preview = self.preview(csv_file(GOOD_ROWS[0], bad_row, GOOD_ROWS[1]))
         self.assertEqual(preview.status_code, 200)
-        self.assertIsNone(preview.context.get("confirm_form"))
-        result = preview.context["result"]
-        self.assertTrue(result.has_validation_errors())
-        (invalid,) = result.invalid_rows
-        self.assertEqual(invalid.number, 2)  # the second data row
-        self.assertIn(column, invalid.field_specific_errors)
-        self.assertIn(message, " ".join(invalid.field_specific_errors[column]))
-        self.assertContains(preview, f"Row 2, column “{column}”: {message}")
+        self.assertFalse(preview.context["can_confirm"])
+        # The second data row, named with its column.
+        problem = f"Row 2, column “{column}”: {message}"
+        self.assertTrue(
+            any(p.startswith(problem) for p in preview.job.report["problems"]),
+            preview.job.report["problems"],
+        )
+        self.assertContains(preview, problem)
         self.assertEqual(Result.objects.count(), 0)
 
     def test_an_unknown_indicator_is_named_with_its_row_and_column(self):
@@ -206,7 +222,7 @@ class ResultImportTests(ImportTestCase):
             status=ResultStatus.APPROVED,
         )
         preview = self.preview(csv_file(*GOOD_ROWS))
-        self.assertIsNone(preview.context.get("confirm_form"))
+        self.assertFalse(preview.context["can_confirm"])
         self.assertContains(preview, "a reviewer must return or reopen it")
         self.assertEqual(Result.objects.get().actual_value, 1)
 
@@ -271,7 +287,7 @@ class AmendmentImportTests(ImportTestCase):
             second.history.get().history_change_reason, "Imported from enmiendas.csv"
         )
         preview, _ = self.import_file(self.amendments_file(*rows))
-        self.assertEqual(preview.context["result"].totals["skip"], 2)
+        self.assertEqual(preview.job.report["totals"]["skip"], 2)
 
     def test_a_running_total_below_zero_saves_nothing(self):
         rows = [
@@ -279,7 +295,7 @@ class AmendmentImportTests(ImportTestCase):
             "527-0427,2,Desobligación,,,,-150,no,,",
         ]
         preview = self.preview(self.amendments_file(*rows))
-        self.assertIsNone(preview.context.get("confirm_form"))
+        self.assertFalse(preview.context["can_confirm"])
         self.assertContains(preview, "would fall below zero")
         self.assertEqual(Amendment.objects.count(), 0)
 
