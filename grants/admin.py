@@ -292,12 +292,11 @@ class AmendmentForm(VersionedAdminForm):
         entry = submitted_entry(self)
         if agreement is None or entry is None or self.errors:
             return cleaned
-        removed = []
         if self.instance.pk and self.instance.agreement_id != agreement.pk:
             # Moved to another agreement: the old one loses it.
             ledger.check_changes(self.instance.agreement, removed=[self.instance.pk])
             entry = replace(entry, key=None)
-        ledger.check_changes(agreement, entries=[entry], removed=removed)
+        ledger.check_changes(agreement, entries=[entry])
         return cleaned
 
 

@@ -9,7 +9,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from .formatting import money_words
+from .formatting import money, money_words
 from .money import AmountError, parse_amount
 
 
@@ -36,7 +36,7 @@ def read_amount(text: str) -> Decimal:
                     "value": error.text,
                     "many": plain_number(many.normalize()),
                     "few": plain_number(few.normalize()),
-                    "many_typed": grouped_number(many, decimal_pos=2),
+                    "many_typed": money(many),
                     "few_typed": plain_number(few.normalize()),
                 },
             ) from None
@@ -48,18 +48,12 @@ def read_amount(text: str) -> Decimal:
             code="invalid",
             params={
                 "value": error.text,
-                "example": grouped_number(Decimal("92500000.00"), decimal_pos=2),
+                "example": money(Decimal("92500000.00")),
             },
         ) from None
 
 
-def grouped_number(value: Decimal, decimal_pos=None) -> str:
-    return number_format(
-        value, decimal_pos=decimal_pos, use_l10n=True, force_grouping=True
-    )
-
-
-def amount_preview(text: str, *, decimal_places: int | None = None) -> dict:
+def amount_preview(text: str) -> dict:
     """What the field will store for `text`, as the staff's language writes it, with
     its scale in words ("92,5 millones"), or the reason it cannot be read."""
     if not (text or "").strip():
@@ -68,9 +62,7 @@ def amount_preview(text: str, *, decimal_places: int | None = None) -> dict:
         value = read_amount(text)
     except ValidationError as error:
         return {"text": " ".join(error.messages), "error": True}
-    text = _("Will be stored as %(amount)s") % {
-        "amount": grouped_number(value, decimal_pos=decimal_places)
-    }
+    text = _("Will be stored as %(amount)s") % {"amount": money(value)}
     if abs(value) >= 1_000_000:
         text = f"{text} ({money_words(value)})"
     return {"text": text, "error": False}
@@ -83,8 +75,7 @@ class AmountInput(forms.TextInput):
     types by static/grants/amount-preview.js, and written here for the page as
     served (after an error too)."""
 
-    def __init__(self, attrs=None, decimal_places=2):
-        self.decimal_places = decimal_places
+    def __init__(self, attrs=None):
         super().__init__(
             {
                 "inputmode": "decimal",
@@ -100,22 +91,18 @@ class AmountInput(forms.TextInput):
 
     def format_value(self, value):
         if isinstance(value, Decimal):
-            return grouped_number(value, decimal_pos=self.decimal_places)
+            return money(value)
         return super().format_value(value)
 
     def render(self, name, value, attrs=None, renderer=None):
         attrs = {**(attrs or {}), "data-amount-preview": reverse("amount-preview")}
-        if self.decimal_places is not None:
-            attrs["data-decimal-places"] = self.decimal_places
-        field_id = (attrs or {}).get("id") or self.attrs.get("id") or name
+        field_id = attrs.get("id") or self.attrs.get("id") or name
         preview_id = f"{field_id}_preview"
         attrs["aria-describedby"] = " ".join(
             filter(None, [attrs.get("aria-describedby"), preview_id])
         )
         html = super().render(name, value, attrs, renderer)
-        preview = amount_preview(
-            self.format_value(value) or "", decimal_places=self.decimal_places
-        )
+        preview = amount_preview(self.format_value(value) or "")
         return format_html(
             '{}<output id="{}" class="amount-preview{}" for="{}" aria-live="polite">'
             "{}</output>",
@@ -128,11 +115,13 @@ class AmountInput(forms.TextInput):
 
 
 class AmountField(forms.DecimalField):
-    """A decimal typed in either convention (grants.money.parse_amount), refused with
-    both readings when it could mean two amounts."""
+    """A money amount (two decimals) typed in either convention
+    (grants.money.parse_amount), refused with both readings when it could mean two
+    amounts."""
+
+    widget = AmountInput
 
     def __init__(self, *, max_digits=None, decimal_places=None, **kwargs):
-        kwargs.setdefault("widget", AmountInput(decimal_places=decimal_places))
         kwargs.pop("localize", None)
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
 

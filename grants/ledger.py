@@ -253,7 +253,7 @@ def after_write(agreement_ids: Iterable[int], *, using=None) -> None:
     if pending is not None:
         pending.update(ids)
         return
-    recompute(ids, using=using)
+    recompute(ids, using=using, locked=True)
 
 
 @contextmanager
@@ -272,7 +272,8 @@ def batch(*, using=None):
             yield
         finally:
             _pending.reset(token)
-        recompute(pending, using=using)
+        # Every write that added to `pending` locked its agreements (after_write).
+        recompute(pending, using=using, locked=True)
 
 
 def stored_entries(agreement_ids, *, using=None) -> dict[int, list[Entry]]:
@@ -305,15 +306,17 @@ def stored_entries(agreement_ids, *, using=None) -> dict[int, list[Entry]]:
     return entries
 
 
-def recompute(agreement_ids: Iterable[int], *, using=None) -> None:
+def recompute(agreement_ids: Iterable[int], *, using=None, locked=False) -> None:
     """Check the rule over the agreements' stored amendments (ValidationError, and
-    the caller's transaction rolls back) and store their figures."""
+    the caller's transaction rolls back) and store their figures. The agreement rows
+    are locked first, unless the caller has `locked` them already."""
     from .models import Agreement
 
     ids = sorted({pk for pk in agreement_ids if pk is not None})
     with transaction.atomic(using=database(using)):
         for part in chunks(ids):
-            lock(part, using=using)
+            if not locked:
+                lock(part, using=using)
             currencies = dict(
                 Agreement._base_manager.using(database(using))
                 .filter(pk__in=part)

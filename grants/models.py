@@ -588,13 +588,6 @@ class Agreement(VersionedModel):
             .order_by("sequence", "pk")
         )
 
-    def shown_figures(self, *, public_only: bool) -> dict:
-        """The agreement's stored figures as the viewer sees them, by plain name."""
-        return {
-            name: getattr(self, ledger.figure(name, public_only=public_only))
-            for name in ("total", "stated_count", "unreconciled_count")
-        }
-
 
 class Participation(VersionedModel):
     """An organization taking part in an agreement in one IATI role."""
@@ -682,9 +675,18 @@ class AmendmentQuerySet(models.QuerySet):
         with transaction.atomic(using=self.db):
             agreements = self.agreement_ids()
             ledger.lock(agreements, using=self.db)
-            count = super().update(**kwargs)
             if "agreement" in kwargs or "agreement_id" in kwargs:
-                agreements |= self.agreement_ids()
+                # Once moved, the rows may no longer match this queryset's filter:
+                # their new agreements are found by primary key.
+                moved = self.model.objects.using(self.db).filter(
+                    pk__in=list(self.values_list("pk", flat=True))
+                )
+                count = super().update(**kwargs)
+                moved_to = moved.agreement_ids()
+                ledger.lock(moved_to - agreements, using=self.db)
+                agreements |= moved_to
+            else:
+                count = super().update(**kwargs)
             ledger.after_write(agreements, using=self.db)
         return count
 
@@ -902,15 +904,6 @@ class Amendment(VersionedModel):
             result = super().delete(*args, **kwargs)
             ledger.after_write([self.agreement_id], using=using)
         return result
-
-    def ledger_entry(self) -> "ledger.Entry":
-        return ledger.Entry(
-            sequence=self.sequence,
-            amount=self.amount,
-            published=self.publication == PublicationState.PUBLISHED,
-            stated=self.stated_cumulative_total,
-            key=self.pk,
-        )
 
 
 class BudgetType(models.TextChoices):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
+from . import ledger
 from .cache import cached_count
 from .charts import Bar, bar_chart
 from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
@@ -244,7 +245,7 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 "agreements_under_count": under_count,
                 "amendments": timeline,
                 "total": (
-                    agreement.shown_figures(public_only=public_only)["total"]
+                    getattr(agreement, ledger.figure("total", public_only=public_only))
                     if timeline
                     else None
                 ),
@@ -380,13 +381,7 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
 def amount_preview(request):
     """For the admin's amount fields (static/grants/amount-preview.js): what a typed
     amount will be stored as, read by the same rule as the form."""
-    places = request.GET.get("places", "")
-    return JsonResponse(
-        amount_preview_text(
-            request.GET.get("value", "")[:100],
-            decimal_places=int(places) if places in {"0", "1", "2", "3", "4"} else None,
-        )
-    )
+    return JsonResponse(amount_preview_text(request.GET.get("value", "")[:100]))
 
 
 @require_safe

@@ -18,9 +18,6 @@
       timer = window.setTimeout(function () {
         var number = ++asked;
         var url = input.dataset.amountPreview + "?value=" + encodeURIComponent(input.value);
-        if (input.dataset.decimalPlaces) {
-          url += "&places=" + encodeURIComponent(input.dataset.decimalPlaces);
-        }
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
           .then(function (response) {
             return response.ok ? response.json() : null;

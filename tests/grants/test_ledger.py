@@ -67,6 +67,13 @@ class StoredFiguresTests(LedgerAssertions, TestCase):
         self.assertEqual(self.figures(other), (100, 100))
         self.assertLedgerTrue()
 
+    def test_a_queryset_update_moving_amendments_recomputes_both_agreements(self):
+        other = make_agreement()
+        Amendment.objects.filter(agreement=self.agreement).update(agreement=other)
+        self.assertEqual(self.figures(self.agreement), (0, 0))
+        self.assertEqual(self.figures(other), (100, 100))
+        self.assertLedgerTrue()
+
     def test_a_stale_copy_of_an_agreement_does_not_write_back_old_figures(self):
         stale = Agreement.objects.get(pk=self.agreement.pk)
         make_amendment(agreement=self.agreement, amount=Decimal("50.00"))

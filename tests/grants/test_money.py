@@ -96,7 +96,7 @@ class AmountPreviewViewTests(TestCase):
         self.assertEqual(self.client.get(url, {"value": "92,5"}).status_code, 302)
         self.client.force_login(make_user())
         answer = self.client.get(
-            url, {"value": "92,5", "places": "2"}, headers={"accept-language": "es"}
+            url, {"value": "92,5"}, headers={"accept-language": "es"}
         ).json()
         self.assertEqual(answer, {"text": "Se guardará como 92,50", "error": False})
         answer = self.client.get(url, {"value": "92,500"}).json()
