@@ -20,8 +20,8 @@ session changes nothing: they get exactly the public answer.
 """
 
 import base64
-import copy
 import binascii
+import copy
 import hashlib
 import json
 import time
@@ -175,9 +175,7 @@ def column_field(column: Column, *, translated: bool, nullable: bool):
         "source": alias(column.name),
     }
     if column.choices is not None:
-        return serializers.ChoiceField(
-            choices=column.choices.choices, **{**kwargs, "allow_null": True}
-        )
+        return serializers.ChoiceField(choices=column.choices.choices, **kwargs)
     if column.kind is Kind.DECIMAL:
         return serializers.DecimalField(
             max_digits=None, decimal_places=2, coerce_to_string=True, **kwargs
@@ -199,6 +197,8 @@ def is_nullable(model, source) -> bool:
     an expression (a subquery, a CASE) is taken to be."""
     if not isinstance(source, str):
         return True
+    if source == "pk":
+        return False
     for part in source.split("__"):
         try:
             model_field = model._meta.get_field(part)
@@ -256,6 +256,9 @@ class SemicolonListField(serializers.Field):
 
     def __init__(self, column_name: str, **kwargs):
         super().__init__(read_only=True, source=alias(column_name), **kwargs)
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or ""  # none: an empty list, not null
 
     def to_representation(self, value):
         return value.split(";") if value else []

@@ -3,7 +3,7 @@ registered endpoint (grants/api/core.py), its list and its detail."""
 
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 from .core import get_endpoints, viewset_for
@@ -30,3 +30,7 @@ for endpoint in get_endpoints():
             name=f"{endpoint.name}-detail",
         ),
     ]
+
+# Any other address under /api/ that ends with a slash: a JSON 404, as a detail
+# with an unknown code answers (without the slash, CommonMiddleware adds it first).
+urlpatterns.append(re_path(r"^(?:.*/)?$", views.not_found, name="not-found"))

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -62,3 +63,8 @@ class ApiIndexView(APIView):
                 "documentation": reverse("api:docs"),
             }
         )
+
+
+def not_found(request):
+    """An address under /api/ that no endpoint has."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
