@@ -20,6 +20,8 @@ KEYS = {
     "cold_max_p50_ms",
     "max_sort_p50_ms",
     "sorts_refused",
+    "api_max_p50_ms",
+    "api_max_queries",
 }
 
 
@@ -56,3 +58,8 @@ class BenchmarkCommandTests(TestCase):
         # Every column of the three large lists, both ways; none refused at this size.
         self.assertIn("/results/?sort=-actual_value", out.getvalue())
         self.assertEqual(summary["sorts_refused"], 0)
+        # A line per API endpoint, its lists among the flat query counts.
+        for name in ("agreements", "amendments", "results", "organizations"):
+            self.assertIn(f"/api/v1/{name}/ ", out.getvalue())
+        self.assertIn("/api/v1/results/?cursor=", out.getvalue())
+        self.assertLessEqual(summary["api_max_queries"], 6)
