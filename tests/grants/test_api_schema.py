@@ -1,6 +1,8 @@
 """The API's OpenAPI schema: what it documents, and schemathesis fuzzing every
 operation against it (stateless, a bounded number of examples per operation)."""
 
+import re
+
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -136,3 +138,33 @@ class SchemaTests(TestCase):
             elapsed=0.0,
             verify=False,
         )
+
+
+class DocumentationPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_record_with_drafts()
+
+    def test_the_page_names_every_endpoint_with_an_example_and_runs_no_inline_script(
+        self,
+    ):
+        response = self.client.get(reverse("api:docs"))
+        self.assertEqual(response.status_code, 200)
+        html = response.content.decode()
+        for endpoint in get_endpoints():
+            self.assertIn(f'href="/api/v1/{endpoint.name}/', html)
+        self.assertIn(reverse("api:schema"), html)
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        self.assertEqual(len(scripts), 2)
+        self.assertTrue(all(" src=" in tag for tag in scripts), scripts)
+        self.assertNotIn("<style", html)
+        self.assertNotIn(" style=", html)
+        self.assertIn("swagger-ui-dist/swagger-ui-bundle.js", html)
+        self.assertNotIn("//cdn", html)
+        self.assertIn("script-src 'self'", response["Content-Security-Policy"])
+
+    def test_the_footer_and_the_reports_page_link_to_it(self):
+        docs = reverse("api:docs")
+        for page in (reverse("grants:home"), reverse("grants:reports")):
+            with self.subTest(page=page):
+                self.assertContains(self.client.get(page), f'href="{docs}"')
