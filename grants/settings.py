@@ -385,6 +385,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "grants.api.core.exception_handler",
+    # OPTIONS describes nothing (405); CORS preflights are answered before the view.
+    "DEFAULT_METADATA_CLASS": None,
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # `format` means nothing to the API (the list pages' ?format=csv is theirs).
     "URL_FORMAT_OVERRIDE": None,
