@@ -26,7 +26,6 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -51,7 +50,6 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.functional import Promise
 from django.utils.http import http_date
-from django.utils.module_loading import autodiscover_modules
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -63,6 +61,7 @@ from ..cache import (
 )
 from ..csv_export import Column, Kind
 from ..listing import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from ..registry import Registry
 
 # The largest integer both databases store (a larger one in a path or a cursor would
 # be refused by the database with a server error, so it finds nothing instead).
@@ -137,23 +136,14 @@ class Endpoint:
         )
 
 
-_ENDPOINTS: dict[str, Endpoint] = {}
-_discovered = False
-
-
-def register(endpoint: Endpoint) -> Endpoint:
-    _ENDPOINTS[endpoint.name] = endpoint
-    return endpoint
+ENDPOINTS = Registry("api", "grants.api.endpoints")
+register = ENDPOINTS.register
 
 
 def get_endpoints() -> list[Endpoint]:
-    """Every registered endpoint, in the order the apps register them."""
-    global _discovered
-    if not _discovered:
-        import_module("grants.api.endpoints")
-        autodiscover_modules("api")
-        _discovered = True
-    return list(_ENDPOINTS.values())
+    """Every registered endpoint: the grants app's first, then other apps' (their
+    `api` module)."""
+    return ENDPOINTS.all()
 
 
 # -- Fields -----------------------------------------------------------------------------
