@@ -11,13 +11,10 @@ from .reports import INDICATORS, RESULTS
 from .tables import IndicatorTable, ResultTable
 
 register(
-    Endpoint(
-        name="indicators",
-        title=_("Indicators"),
-        description=INDICATORS.description,
+    Endpoint.for_report(
+        INDICATORS,
         filterset=IndicatorFilter,
         table=IndicatorTable,
-        columns=INDICATORS.columns,
         translated=("name", "description", "program_area"),
         lookups=(
             Lookup(
@@ -34,20 +31,17 @@ register(
 )
 
 register(
-    Endpoint(
-        name="results",
-        title=_("Results"),
-        description=RESULTS.description,
+    Endpoint.for_report(
+        RESULTS,
         filterset=ResultFilter,
         table=ResultTable,
-        columns=(
+        before=(
             Column(
                 "id",
                 "pk",
                 Kind.INTEGER,
                 _("Number of the result (its address in this list)."),
             ),
-            *RESULTS.columns,
         ),
         translated=("indicator", "program_area", "comment"),
         lookups=(

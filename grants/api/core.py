@@ -109,6 +109,18 @@ class Endpoint:
     example: str = ""
     detail_example: str = ""
 
+    @classmethod
+    def for_report(cls, report, *, before=(), after=(), **kwargs) -> "Endpoint":
+        """The endpoint of a CSV report's rows: its name, title, description and
+        columns (with `before` and `after` added on either side)."""
+        return cls(
+            name=report.name,
+            title=report.title,
+            description=report.description,
+            columns=(*before, *report.columns, *after),
+            **kwargs,
+        )
+
     def sort_keys(self) -> dict[str, tuple[str, ...]]:
         """`sort` name -> its keys (the table's `order_by` for the column)."""
         if self.sorts is not None:

@@ -28,14 +28,11 @@ AGREEMENT_CODE = Lookup(
 )
 
 register(
-    Endpoint(
-        name="agreements",
-        title=_("Agreements"),
-        description=AGREEMENTS.description,
+    Endpoint.for_report(
+        AGREEMENTS,
         filterset=AgreementFilter,
         table=AgreementTable,
-        columns=(
-            *AGREEMENTS.columns,
+        after=(
             Column(
                 "donor_id",
                 "donor_id",
@@ -63,13 +60,10 @@ register(
 )
 
 register(
-    Endpoint(
-        name="amendments",
-        title=_("Amendments"),
-        description=AMENDMENTS.description,
+    Endpoint.for_report(
+        AMENDMENTS,
         filterset=AmendmentFilter,
         table=AmendmentTable,
-        columns=AMENDMENTS.columns,
         fields={
             "amount_is_derived": boolean_field(
                 "amount_is_derived", description_of(AMENDMENTS, "amount_is_derived")
@@ -104,13 +98,10 @@ register(
 )
 
 register(
-    Endpoint(
-        name="program-areas",
-        title=_("Program areas"),
-        description=PROGRAM_AREAS.description,
+    Endpoint.for_report(
+        PROGRAM_AREAS,
         filterset=ProgramAreaFilter,
         table=ProgramAreaTable,
-        columns=PROGRAM_AREAS.columns,
         translated=("name", "description", "parent"),
         lookups=(
             Lookup(
