@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass, field
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -567,7 +568,7 @@ def encode_cursor(sort: str, values) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode("ascii")
 
 
-# -- Throttling, errors, conditional requests -------------------------------------------
+# -- Errors and conditional requests -------------------------------------------------
 
 
 class NotModified(exceptions.APIException):
@@ -594,6 +595,36 @@ def validators(request) -> tuple[str, int]:
     return f'"{digest.hexdigest()[:32]}"', last_modified
 
 
+# -- Filters ----------------------------------------------------------------------------
+
+
+class PageFilterBackend(DjangoFilterBackend):
+    """The list page's FilterSet, validated (400 naming each filter that does not
+    validate) and applied as on the page."""
+
+
+class PageFilterSchema(DjangoFilterExtension):
+    """drf-spectacular's description of the filters, read from copies of them.
+
+    Reading a filter's form field builds it and keeps it on the filter; on the
+    FilterSet's class-level filters that would freeze the choices the list pages set
+    per request (AgreementFilter's donors, currencies…) to none, and every such filter
+    on the page would refuse every value after the schema's first request."""
+
+    target_class = PageFilterBackend
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        filterset_class = auto_schema.view.endpoint.filterset
+        model = filterset_class._meta.model
+        result = []
+        for name, filter_field in copy.deepcopy(filterset_class.base_filters).items():
+            result += self.resolve_filter_field(
+                auto_schema, model, filterset_class, name, filter_field
+            )
+        return result
+
+
 # -- Views ------------------------------------------------------------------------------
 
 ERROR_RESPONSES = {
@@ -612,7 +643,7 @@ class EndpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     endpoint: Endpoint
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    filter_backends = (DjangoFilterBackend,)
+    filter_backends = (PageFilterBackend,)
     pagination_class = KeysetPagination
 
     def get_queryset(self):

@@ -168,3 +168,30 @@ class DocumentationPageTests(TestCase):
         for page in (reverse("grants:home"), reverse("grants:reports")):
             with self.subTest(page=page):
                 self.assertContains(self.client.get(page), f'href="{docs}"')
+
+
+class SchemaLeavesThePagesAloneTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.record = make_record_with_drafts()
+
+    def test_the_list_pages_filters_still_work_after_the_schema_is_generated(self):
+        """Describing the filters once must not freeze the choices the pages set per
+        request (donors, currencies, program areas) to none."""
+        self.client.get(reverse("api:schema"))
+        donor = self.record["public"].donor_id
+        for path, params in [
+            (reverse("grants:agreement-list"), {"donor": donor}),
+            (reverse("grants:agreement-list"), {"currency": "EUR"}),
+            (reverse("grants:agreement-list"), {"program_area": "public-area"}),
+            (reverse("api:agreements-list"), {"donor": donor}),
+        ]:
+            with self.subTest(path=path, params=params):
+                response = self.client.get(path, params)
+                self.assertEqual(response.status_code, 200)
+                count = (
+                    response.json()["count"]
+                    if path.startswith("/api/")
+                    else response.context["matching_count"]
+                )
+                self.assertEqual(count, 1)
