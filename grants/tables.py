@@ -9,8 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 
-from .formatting import money, period
-from .models import Agreement, Amendment, ProgramArea
+from .formatting import NOTHING, money, period, share_text
+from .models import Agreement, Amendment, Disbursement, ProgramArea
 
 
 def sortable(*fields):
@@ -184,6 +184,8 @@ class AgreementTable(SiteTable):
         "currency",
         "total",
         "unreconciled_count",
+        "disbursed",
+        "disbursed_share",
     )
 
     code = tables.Column(
@@ -214,6 +216,18 @@ class AgreementTable(SiteTable):
         empty_values=(),
         order_by=sortable("shown_unreconciled_count"),
     )
+    disbursed = tables.Column(
+        verbose_name=_("Disbursed"),
+        accessor="shown_disbursed",
+        attrs=NUM,
+        order_by=sortable("shown_disbursed"),
+    )
+    disbursed_share = tables.Column(
+        verbose_name=_("Share disbursed"),
+        accessor="shown_disbursed_share",
+        attrs=NUM,
+        order_by=sortable("shown_disbursed_share"),
+    )
 
     class Meta(SiteTable.Meta):
         model = Agreement
@@ -227,6 +241,8 @@ class AgreementTable(SiteTable):
             "recipient",
             "currency",
             "total",
+            "disbursed",
+            "disbursed_share",
             "unreconciled_count",
             "publication_state",
             "edit",
@@ -234,6 +250,14 @@ class AgreementTable(SiteTable):
 
     def render_total(self, value):
         return money(value)
+
+    def render_disbursed(self, value, record):
+        if not record.shown_disbursement_count:
+            return NOTHING
+        return money(value)
+
+    def render_disbursed_share(self, value):
+        return share_text(value)
 
     def render_unreconciled_count(self, value, record):
         if value:
@@ -351,6 +375,55 @@ class AmendmentTable(SiteTable):
         return format_html(
             '<span class="flag">⚠ {}</span>', _("differs from the computed total")
         )
+
+
+class DisbursementTable(SiteTable):
+    admin_change_url = "admin:grants_disbursement_change"
+    indexed_sorts = ("date", "agreement", "kind", "amount")
+
+    date = tables.Column(verbose_name=_("Date"), order_by=sortable("date"))
+    agreement = tables.Column(
+        verbose_name=_("Agreement"),
+        accessor="agreement__code",
+        linkify=lambda record: record.agreement.get_absolute_url(),
+        order_by=sortable("agreement__code", "date"),
+    )
+    kind = tables.Column(verbose_name=_("Kind"), order_by=sortable("kind"))
+    provider = tables.Column(verbose_name=_("Provider"), orderable=False)
+    receiver = tables.Column(verbose_name=_("Receiver"), orderable=False)
+    description = tables.Column(
+        verbose_name=_("Description"), attrs={"td": {"class": "wide"}}, orderable=False
+    )
+    currency = tables.Column(
+        verbose_name=_("Currency"), accessor="agreement__currency", orderable=False
+    )
+    amount = tables.Column(
+        verbose_name=_("Amount"), attrs=NUM, order_by=sortable("amount")
+    )
+
+    class Meta(SiteTable.Meta):
+        model = Disbursement
+        fields = ()
+        # The figures first: on a phone the columns past the screen's width are
+        # reached by scrolling.
+        sequence = (
+            "date",
+            "agreement",
+            "currency",
+            "amount",
+            "kind",
+            "provider",
+            "receiver",
+            "description",
+            "publication_state",
+            "edit",
+        )
+
+    def render_date(self, value):
+        return date_format(value, "SHORT_DATE_FORMAT")
+
+    def render_amount(self, value):
+        return money(value)
 
 
 class ProgramAreaTable(SiteTable):

@@ -284,7 +284,7 @@ class InlineTests(LedgerAssertions, TestCase):
         self.assertNotContains(response, "icon-yes")
         self.assertNotContains(response, "✓")
         self.assertNotContains(response, "<p>None</p>")
-        self.assertContains(response, '<div class="readonly">—</div>', count=2)
+        self.assertContains(response, '<div class="readonly">—</div>', count=3)
 
     def test_the_spanish_admin_reads_a_decimal_comma(self):
         response = self.client.post(
