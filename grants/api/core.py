@@ -586,12 +586,17 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-def validators(request) -> tuple[str, int]:
+def validators(request, endpoint: Endpoint) -> tuple[str, int]:
     """The ETag and Last-Modified of an answer: the public version and the full path
-    (the answer is the same for everyone until the next write), and the time this
-    version was first served (remembered with it), in seconds."""
-    digest = hashlib.sha256(f"{public_version()} {request.get_full_path()}".encode())
-    last_modified = remember("api-last-modified", (), lambda: int(time.time()))
+    (the answer is the same for everyone until the next write) and the endpoint's
+    field names (a release that adds a field changes every answer without a write),
+    and the time this version of these fields was first served (remembered with
+    it), in seconds."""
+    fields = ",".join(column.name for column in endpoint.columns)
+    digest = hashlib.sha256(
+        f"{public_version()} {fields} {request.get_full_path()}".encode()
+    )
+    last_modified = remember("api-last-modified", fields, lambda: int(time.time()))
     return f'"{digest.hexdigest()[:32]}"', last_modified
 
 
@@ -672,7 +677,7 @@ class EndpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.etag, self.last_modified = validators(request)
+        self.etag, self.last_modified = validators(request, self.endpoint)
         not_modified = get_conditional_response(
             request, etag=self.etag, last_modified=self.last_modified
         )

@@ -9,12 +9,18 @@ from ..csv_export import Column, Kind
 from ..filters import (
     AgreementFilter,
     AmendmentFilter,
+    DisbursementFilter,
     OrganizationFilter,
     ProgramAreaFilter,
 )
 from ..models import OrganizationKind
-from ..reports import AGREEMENTS, AMENDMENTS, PROGRAM_AREAS
-from ..tables import AgreementTable, AmendmentTable, ProgramAreaTable
+from ..reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS, PROGRAM_AREAS
+from ..tables import (
+    AgreementTable,
+    AmendmentTable,
+    DisbursementTable,
+    ProgramAreaTable,
+)
 from .core import Endpoint, Lookup, SemicolonListField, alias, boolean_field, register
 
 
@@ -94,6 +100,21 @@ register(
         ),
         example="agreement=527-0427",
         detail_example="527-0427/2/",
+    )
+)
+
+PAYMENT_NUMBER = _("Number of the payment (its address in this list).")
+
+register(
+    Endpoint.for_report(
+        DISBURSEMENTS,
+        filterset=DisbursementFilter,
+        table=DisbursementTable,
+        before=(Column("id", "pk", Kind.INTEGER, PAYMENT_NUMBER),),
+        translated=("agreement_title", "description"),
+        lookups=(Lookup("id", "pk", "int", description=PAYMENT_NUMBER),),
+        example="agreement=527-0427&kind=disbursement",
+        detail_example="1/",
     )
 )
 

@@ -4,7 +4,7 @@ and a client helper that reads every page of a list."""
 import datetime
 from decimal import Decimal
 
-from grants.models import PublicationState
+from grants.models import Disbursement, DisbursementKind, PublicationState
 from indicators.models import ResultStatus
 from tests.factories import (
     make_agreement,
@@ -18,9 +18,18 @@ from tests.factories import (
 DRAFT = PublicationState.DRAFT
 
 
+def make_disbursement(**overrides):
+    values = {
+        "kind": DisbursementKind.DISBURSEMENT,
+        "publication": PublicationState.PUBLISHED,
+    }
+    values.update(overrides)
+    return Disbursement.objects.create(**values)
+
+
 def make_record_with_drafts():
     """Public rows and, beside them, a draft agreement (with amendments and results),
-    a draft amendment of a public agreement, a draft indicator with an approved
+    a draft amendment and a draft payment of a public agreement, a draft indicator with an approved
     result, and results waiting for approval. Every draft text holds "DRAFT" (organizations are public
     whatever their agreements: `Organization.objects.public()` is every one)."""
     area = make_program_area(code="public-area", name="Public area")
@@ -50,6 +59,28 @@ def make_record_with_drafts():
     )
     draft.program_areas.add(area)
     make_amendment(agreement=draft, amount=Decimal("9.00"), title="DRAFT amendment")
+    make_disbursement(
+        agreement=public, amount=Decimal("600.00"), date=datetime.date(2023, 6, 1)
+    )
+    make_disbursement(
+        agreement=public,
+        amount=Decimal("50.00"),
+        date=datetime.date(2023, 7, 1),
+        kind="expenditure",
+    )
+    make_disbursement(
+        agreement=public,
+        amount=Decimal("8.00"),
+        date=datetime.date(2023, 8, 1),
+        description="DRAFT payment",
+        publication=DRAFT,
+    )
+    make_disbursement(
+        agreement=draft,
+        amount=Decimal("3.00"),
+        date=datetime.date(2023, 6, 1),
+        description="DRAFT agreement's payment",
+    )
     indicator = make_indicator(code="public-indicator", program_area=area)
     draft_indicator = make_indicator(
         code="draft-indicator",

@@ -3,14 +3,15 @@ headers, throttling and CORS."""
 
 import base64
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 from django.core.cache import cache
 from django.test import TestCase, override_settings
 from django.urls import reverse
 
-from grants.api.core import get_endpoints
-from grants.models import Agreement
+from grants.api.core import get_endpoints, validators
+from grants.models import Agreement, Disbursement
 from grants.reports import AGREEMENTS, AMENDMENTS
 from tests.factories import make_agreement, make_amendment, make_staff_user
 
@@ -40,6 +41,7 @@ class GateTests(TestCase):
         expected = {
             "agreements": 2,  # PUBLIC-1, PUBLIC-2
             "amendments": 3,  # two of PUBLIC-1, one of PUBLIC-2
+            "disbursements": 2,  # PUBLIC-1's published disbursement and expenditure
             "program-areas": 1,
             "indicators": 1,
             "results": 2,  # Lima, Cusco
@@ -54,6 +56,7 @@ class GateTests(TestCase):
         ).json()
         self.assertEqual(agreement["total"], "1500.00")  # not 1507.00
         self.assertEqual(agreement["currency"], "USD")
+        self.assertEqual(agreement["disbursed"], "600.00")  # not 608.00
         area = self.client.get(
             reverse("api:program-areas-detail", kwargs={"code": "public-area"})
         ).json()
@@ -76,6 +79,12 @@ class GateTests(TestCase):
                 kwargs={"agreement_code": "PUBLIC-1", "sequence": 3},
             ),
             reverse("api:indicators-detail", kwargs={"code": "draft-indicator"}),
+            *[
+                reverse("api:disbursements-detail", kwargs={"id": payment.pk})
+                for payment in Disbursement.objects.exclude(
+                    pk__in=Disbursement.objects.public()
+                )
+            ],
             reverse("api:results-detail", kwargs={"id": draft_result.pk}),
         ]:
             with self.subTest(url=url):
@@ -86,6 +95,8 @@ class GateTests(TestCase):
     def test_a_drafts_code_in_a_filter_finds_what_an_unknown_code_finds(self):
         for name, params in [
             ("amendments", {"agreement": "DRAFT-1"}),
+            ("disbursements", {"agreement": "DRAFT-1"}),
+            ("disbursements", {"donor": str(self.record["draft"].donor_id)}),
             ("results", {"agreement": "DRAFT-1"}),
             ("agreements", {"framework": "DRAFT-1"}),
             ("agreements", {"currency": "JPY"}),
@@ -390,3 +401,18 @@ class CorsTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("GET", response["Access-Control-Allow-Methods"])
         self.assertIn("if-none-match", response["Access-Control-Allow-Headers"])
+
+
+class ReleaseTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_record_with_drafts()
+
+    def test_a_release_that_changes_the_fields_changes_the_etag(self):
+        """Without a write, a client's ETag would otherwise stay valid across it."""
+        response = self.client.get(list_path("organizations"))
+        request = response.wsgi_request
+        endpoint = next(e for e in get_endpoints() if e.name == "organizations")
+        self.assertEqual(validators(request, endpoint)[0], response["ETag"])
+        fewer = replace(endpoint, columns=endpoint.columns[:-1])
+        self.assertNotEqual(validators(request, fewer)[0], response["ETag"])
