@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
@@ -16,6 +17,16 @@ from .models import Agreement, Amendment, Disbursement, ProgramArea
 def sortable(*fields):
     """Sort keys ending with the primary key, so pages never repeat or skip rows."""
     return (*fields, "pk")
+
+
+def nulls_smallest(queryset, field, is_descending):
+    """`queryset` sorted by `field` with empty values as the smallest (first going
+    up, last going down), on every database: PostgreSQL takes them as the largest
+    unless told. An index `(field ASC NULLS FIRST, id)` serves both directions
+    (grants migration 0013)."""
+    if is_descending:
+        return queryset.order_by(F(field).desc(nulls_last=True), "-pk")
+    return queryset.order_by(F(field).asc(nulls_first=True), "pk")
 
 
 def draft_row_class(record):
@@ -258,6 +269,9 @@ class AgreementTable(SiteTable):
 
     def render_disbursed_share(self, value):
         return share_text(value)
+
+    def order_disbursed_share(self, queryset, is_descending):
+        return nulls_smallest(queryset, "shown_disbursed_share", is_descending), True
 
     def render_unreconciled_count(self, value, record):
         if value:

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+from grants.migrations import _postgres
+
 
 class Migration(migrations.Migration):
 
@@ -196,5 +198,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='disbursement',
             constraint=models.CheckConstraint(condition=models.Q(('publication__in', ['draft', 'published'])), name='grants_disbursement_publication_valid', violation_error_message='Choose a valid publication state.'),
+        ),
+        _postgres.create_nulls_first_sort_indexes(
+            [
+                ("grants_agr_dshare_nf", "grants_agreement", "disbursed_share"),
+                ("grants_agr_pub_dshare_nf", "grants_agreement", "public_disbursed_share"),
+            ]
         ),
     ]

@@ -332,7 +332,12 @@ class PublicPagesTests(TestCase):
         page = self.client.get(f"{list_url}?sort=-disbursed_share")
         self.assertFalse(page.context["sort_refused"])
         codes = [row.record.code for row in page.context["table"].paginated_rows]
-        self.assertEqual(codes[:2], ["OVER-1", "527-0427"])
+        # Agreements with no share (nothing disbursed, or nothing committed) come
+        # last going down and first going up, on every database.
+        self.assertEqual(codes, ["OVER-1", "527-0427", "UNPAID-1"])
+        page = self.client.get(f"{list_url}?sort=disbursed_share")
+        codes = [row.record.code for row in page.context["table"].paginated_rows]
+        self.assertEqual(codes, ["UNPAID-1", "527-0427", "OVER-1"])
         self.assertContains(page, "68.0\u00a0%")
         rows = csv_rows(self.client.get(f"{list_url}?format=csv&share_max=100"))
         self.assertEqual(
@@ -538,3 +543,12 @@ class SpreadsheetImportTests(ImportTestCase):
         )
         self.assertContains(preview, "a reviewer must unpublish it")
         self.assertEqual(Disbursement.objects.get().description, "")
+
+    def test_the_template_file_has_the_import_columns_and_an_example(self):
+        response = self.client.get(
+            reverse("admin:grants_disbursement_import_template", args=["csv"])
+        )
+        self.assertEqual(response.status_code, 200)
+        lines = response.content.decode("utf-8-sig").splitlines()
+        self.assertEqual(lines[0], self.HEADER)
+        self.assertTrue(lines[1].startswith("527-0427,disbursement,2024-06-30,"))
