@@ -92,7 +92,9 @@ class Endpoint:
     has a better type than the CSV's text (a boolean, a list). `translated` names the
     text columns that will carry both languages once the record does (see
     `text_field`). `sorts` maps a `sort` name to its keys, ending with "pk"; by
-    default the `table`'s indexed sorts. `example` is the query string of the
+    default the `table`'s indexed sorts. `nulls_smallest` names the sort keys
+    whose empty values the list sorts first going up (grants.tables.nulls_smallest,
+    with an index to match). `example` is the query string of the
     example list request shown in the documentation, `detail_example` the path of
     an example detail after the list's.
     """
@@ -109,6 +111,7 @@ class Endpoint:
     translated: tuple[str, ...] = ()
     example: str = ""
     detail_example: str = ""
+    nulls_smallest: tuple[str, ...] = ()
 
     @classmethod
     def for_report(cls, report, *, before=(), after=(), **kwargs) -> "Endpoint":
@@ -284,28 +287,32 @@ class SortKey:
     nullable: bool
     # The field whose type the key's values have (to read them back from a cursor).
     field: object = None
+    # Nulls sort as the largest value (PostgreSQL's default, which its plain indexes
+    # serve) unless the list sorts them as the smallest (grants.tables.nulls_smallest).
+    nulls_smallest: bool = False
+
+    @property
+    def nulls_at_end(self) -> bool:
+        return self.descending == self.nulls_smallest
 
     @property
     def ordering(self):
-        # Nulls sort as the largest value on both databases (PostgreSQL's default, so
-        # its indexes serve the order).
         expression = F(self.path)
+        nulls = {"nulls_last": True} if self.nulls_at_end else {"nulls_first": True}
         if self.descending:
-            return expression.desc(nulls_first=True)
-        return expression.asc(nulls_last=True)
+            return expression.desc(**nulls)
+        return expression.asc(**nulls)
 
     def beyond(self, value) -> Q:
         """Rows that come after `value` in this key's order."""
-        if self.descending:
-            return (
-                Q(**{f"{self.path}__isnull": False})
-                if value is None
-                else Q(**{f"{self.path}__lt": value})
-            )
         if value is None:
-            return Q(pk__in=[])
-        after = Q(**{f"{self.path}__gt": value})
-        return after | Q(**{f"{self.path}__isnull": True}) if self.nullable else after
+            if self.nulls_at_end:
+                return Q(pk__in=[])
+            return Q(**{f"{self.path}__isnull": False})
+        after = Q(**{f"{self.path}__{'lt' if self.descending else 'gt'}": value})
+        if self.nullable and self.nulls_at_end:
+            return after | Q(**{f"{self.path}__isnull": True})
+        return after
 
     def same(self, value) -> Q:
         if value is None:
@@ -315,7 +322,7 @@ class SortKey:
     def bound(self, value) -> Q | None:
         """A range the leading key's index can seek to (the exact condition, an OR,
         would have the database read every earlier row first)."""
-        if value is None or (self.nullable and not self.descending):
+        if value is None or (self.nullable and self.nulls_at_end):
             return None
         return Q(**{f"{self.path}__{'lte' if self.descending else 'gte'}": value})
 
@@ -415,7 +422,15 @@ class KeysetPagination(BasePagination):
             else:
                 nullable = path != "pk" and is_nullable(model, path)
                 key_field = path_field(model, path)
-            keys.append(SortKey(path, descending, nullable, key_field))
+            keys.append(
+                SortKey(
+                    path,
+                    descending,
+                    nullable,
+                    key_field,
+                    nulls_smallest=path in endpoint.nulls_smallest,
+                )
+            )
         return keys
 
     @staticmethod

@@ -59,6 +59,8 @@ register(
             )
         },
         translated=("title", "summary"),
+        # As AgreementTable.order_disbursed_share sorts it (and its index serves).
+        nulls_smallest=("shown_disbursed_share",),
         lookups=(AGREEMENT_CODE,),
         example="currency=USD&sort=-total",
         detail_example="527-0427/",

@@ -188,6 +188,25 @@ class PaginationTests(TestCase):
                     _count, rows = all_rows(self.client, path, sort=sort, page_size=2)
                     self.assertEqual([row["url"] for row in rows], expected)
 
+    def test_the_share_sorts_as_on_the_list_page_empty_shares_smallest(self):
+        make_agreement(code="NO-AMOUNTS")  # nothing committed: no share
+        for sort in ("disbursed_share", "-disbursed_share"):
+            with self.subTest(sort=sort):
+                page = self.client.get(
+                    reverse("grants:agreement-list"), {"sort": sort, "per_page": 100}
+                )
+                on_page = [
+                    row.record.code for row in page.context["table"].page.object_list
+                ]
+                _count, rows = all_rows(
+                    self.client, list_path("agreements"), sort=sort, page_size=2
+                )
+                self.assertEqual([row["code"] for row in rows], on_page)
+                shares = [row["share_disbursed"] for row in rows]
+                self.assertIn(None, shares)
+                empty_first = sort == "disbursed_share"
+                self.assertEqual(shares[0 if empty_first else -1], None)
+
     def test_a_sort_by_total_is_by_the_total(self):
         _count, rows = all_rows(self.client, list_path("agreements"), sort="-total")
         totals = [Decimal(row["total"]) for row in rows]
