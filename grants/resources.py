@@ -3,13 +3,14 @@ results import shares. Every imported row arrives as a draft, keyed by natural c
 importing the same file twice changes nothing."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from import_export import fields, resources, widgets
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
+from .forms import read_amount
 from .models import Agreement, Amendment, PublicationState
 from .versioning import stale_message
 
@@ -69,29 +70,27 @@ class StrictDateWidget(widgets.DateWidget):
 
 
 class StrictDecimalWidget(widgets.DecimalWidget):
+    """A number as typed in the file: in the file's decimal convention when its cells
+    show one (`number_decimal`, found by grants.spreadsheet_reading), else in either
+    convention, a value that reads two ways refused (grants.money.parse_amount)."""
+
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, Decimal):
             return value
         if isinstance(value, int | float):
             return Decimal(str(value))
-        text = as_text(value).replace(" ", "").replace("\u00a0", "")
+        text = as_text(value)
         if not text:
             return None
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise ValueError(
-                _("“%(value)s” is not a number: use digits and a point, e.g. 87000.5.")
-                % {"value": text}
-            )
-        return number
+            return read_amount(text, kwargs.get("number_decimal"))
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
 
 
 class StrictIntegerWidget(widgets.IntegerWidget):
     def clean(self, value, row=None, **kwargs):
-        number = StrictDecimalWidget().clean(value)
+        number = StrictDecimalWidget().clean(value, row, **kwargs)
         if number is None:
             return None
         if number != number.to_integral_value():
@@ -128,6 +127,16 @@ class StaffImportResource(resources.ModelResource):
         # Filled during the preview, checked at confirmation: {row number: version or 0}.
         self.seen_versions = kwargs.get("seen_versions")
         self.expected_versions = kwargs.get("expected_versions")
+
+    @classmethod
+    def number_columns(cls) -> list[str]:
+        """The columns read as numbers, whose cells tell the file's decimal
+        convention."""
+        return [
+            field.column_name
+            for field in cls().get_import_fields()
+            if isinstance(field.widget, StrictDecimalWidget)
+        ]
 
     def locked_reason(self, instance):
         """Why an existing record may not be changed by an import, or ""."""
