@@ -19,6 +19,7 @@ from .admin_workflow import (
     VersionedAdminForm,
     WorkflowAdmin,
     WorkflowInlineMixin,
+    published_message,
     run_all_or_nothing,
 )
 from .cache import remember
@@ -166,7 +167,7 @@ class ParticipationInlineFormSet(LockedRowsInlineFormSet):
                 raise ValidationError(
                     _(
                         "The agreement is published: give a reason for adding a "
-                        "participant in the “reason for this change” box."
+                        "participant in the “Reason for this change” box."
                     )
                 )
 
@@ -482,7 +483,7 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
             request,
             agreements,
             step,
-            _("Published %(n)d record(s)."),
+            published_message,
         )
         return None
 

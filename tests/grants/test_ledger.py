@@ -153,7 +153,7 @@ class PublicTotalsTests(LedgerAssertions, TestCase):
             },
             follow=True,
         )
-        self.assertContains(response, "Published 2 record(s).")
+        self.assertContains(response, "Published 2 records.")
         self.assertEqual(self.figures(self.agreement), (7500000, 7500000))
         self.assertLedgerTrue()
 
@@ -191,7 +191,7 @@ class PublishAgreementTests(LedgerAssertions, TestCase):
         response = self.client.post(
             url, {**selected, "apply": "1", "publish_drafts": "1"}, follow=True
         )
-        self.assertContains(response, "Published 1 record(s).")
+        self.assertContains(response, "Published 1 record.")
         self.assertEqual(self.agreement.amendments.drafts().count(), 0)
         self.assertEqual(self.figures(self.agreement), (85, 85))
         home = self.client.get(reverse("grants:home"), {"view": "public"})

@@ -358,7 +358,7 @@ class SpreadsheetConventionTests(ImportTestCase):
         preview = self.preview(csv_file(*rows, encoding="cp1252", sep=";"))
         self.assertContains(preview, "Leído como texto codificado en Windows-1252")
         self.assertIn(
-            "Fila 2, columna “actual_value”: “5.60,5” no es un número",
+            "Fila 2, columna «actual_value»: «5.60,5» no es un número",
             " ".join(preview.job.report["problems"]),
         )
         preview, done = self.import_file(
