@@ -14,7 +14,7 @@ from . import ledger
 from .cache import cached_count
 from .charts import Bar, bar_chart
 from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
-from .formatting import money_words
+from .formatting import money_words, signed_under_text
 from .forms import amount_preview as amount_preview_text
 from .listing import ListPageView, shows_drafts
 from .models import (
@@ -235,7 +235,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         show_framework = framework is not None and (
             framework.is_public or not public_only
         )
-        under, under_count = self.agreements_under(agreement, public_only=public_only)
+        under, under_count, under_summary = self.agreements_under(
+            agreement, public_only=public_only
+        )
         participations, program_areas, documents = self.short_lists(agreement)
         context.update(
             {
@@ -250,6 +252,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                     else None
                 ),
                 "unreconciled": [a for a in timeline if a.reconciled is False],
+                "signed_under_text": (
+                    signed_under_text(under_summary) if under_summary else ""
+                ),
                 "results": results,
                 "visible_framework": framework if show_framework else None,
                 "chart": self.running_total_chart(agreement, timeline),
@@ -291,20 +296,31 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
 
     @staticmethod
     def agreements_under(agreement, *, public_only):
-        """The first agreements signed under this one, by code, and how many there
-        are: a framework may have thousands, so the page lists the first ones and
-        links to the agreements list filtered on the framework."""
+        """The first agreements signed under this one, by code, how many there are
+        and what they add up to (`AgreementQuerySet.signed_under`): a framework may
+        have thousands, so the page lists the first ones and links to the
+        agreements list filtered on the framework. A few are summed here, many by
+        the database."""
         signed_under = Agreement.objects.filter(framework=agreement)
         if public_only:
             signed_under = signed_under.public()
+        figure = ledger.figure("total", public_only=public_only)
         under = list(
-            signed_under.only("code", "title", "publication").order_by("code", "pk")[
-                : FRAMEWORK_AGREEMENTS_SHOWN + 1
-            ]
+            signed_under.only("code", "title", "publication", "currency", figure)
+            .order_by("code", "pk")[: FRAMEWORK_AGREEMENTS_SHOWN + 1]
         )
         if len(under) <= FRAMEWORK_AGREEMENTS_SHOWN:
-            return under, len(under)
-        return under[:FRAMEWORK_AGREEMENTS_SHOWN], cached_count(signed_under)
+            totals = {}
+            for child in under:
+                totals[child.currency] = totals.get(child.currency, 0) + getattr(
+                    child, figure
+                )
+            summary = {"agreements": len(under), "totals": sorted(totals.items())}
+            return under, len(under), summary if under else None
+        summary = signed_under.signed_under([agreement.pk], public_only=public_only)[
+            agreement.pk
+        ]
+        return under[:FRAMEWORK_AGREEMENTS_SHOWN], summary["agreements"], summary
 
     def running_total_chart(self, agreement, timeline):
         if not timeline:
