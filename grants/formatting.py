@@ -31,7 +31,9 @@ def signed_under_text(summary) -> str:
     """What a framework holds, from `AgreementQuerySet.signed_under`: "3 agreements,
     USD 202.9 million" (one amount per currency: "…, USD 5 million and EUR 2
     million")."""
-    amounts = [f"{currency} {money_words(total)}" for currency, total in summary["totals"]]
+    amounts = [
+        f"{currency} {money_words(total)}" for currency, total in summary["totals"]
+    ]
     count = summary["agreements"]
     return ngettext(
         "%(count)s agreement, %(amounts)s",

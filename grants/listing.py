@@ -43,7 +43,6 @@ def positive_int(value, *, default):
     return number if number >= 1 else default
 
 
-
 def active_filter_count(filterset) -> int:
     """How many of the list's filters the visitor has set (the folded filters on a
     phone say it: "Filters (3 active)")."""
@@ -51,8 +50,11 @@ def active_filter_count(filterset) -> int:
     if data is None:
         return 0
     return sum(
-        1 for name in filterset.form.fields if any(str(v).strip() for v in data.getlist(name))
+        1
+        for name in filterset.form.fields
+        if any(str(v).strip() for v in data.getlist(name))
     )
+
 
 class ListPageView(SingleTableMixin, FilterView):
     """One list page: `filterset_class` (with a `base_queryset(include_drafts=...)`

@@ -65,31 +65,59 @@ def home(request):
             (currency, money_by_area.get((area.pk, currency)))
             for currency in currencies
         ]
-    charts = [
-        bar_chart(
-            [
-                Bar(
-                    label=ngettext(
-                        "%(area)s (%(count)s agreement)",
-                        "%(area)s (%(count)s agreements)",
-                        area.agreement_count,
-                    )
-                    % {"area": area.name, "count": area.agreement_count},
-                    value=money_by_area.get((area.pk, currency)) or 0,
-                    text=f"{currency} {money_words(money_by_area.get((area.pk, currency)))}",
-                )
+    charts, same_money = [], []
+    for currency in currencies:
+        funded = sorted(
+            (
+                (money_by_area[(area.pk, currency)], area)
                 for area in areas
-            ],
-            chart_id=f"areas-chart-{currency}",
-            title=_("Money per program area, %(currency)s") % {"currency": currency},
-            description=_(
-                "Sum of the published amendments of the agreements in each area. An "
-                "agreement in several areas counts in each, so the areas do not add up "
-                "to the total."
+                if money_by_area.get((area.pk, currency))
             ),
+            key=lambda pair: (-pair[0], pair[1].name),
         )
-        for currency in currencies
-    ]
+        if len(funded) > 1 and len({total for total, _area in funded}) == 1:
+            # Equal bars would say nothing: say it in a sentence.
+            same_money.append(
+                ngettext(
+                    "The %(count)s program area funded in %(currency)s has %(amount)s.",
+                    "All %(count)s program areas funded in %(currency)s have the "
+                    "same %(amount)s: an agreement counts in full in each area it "
+                    "funds, so areas funded by the same agreements show the same "
+                    "figure.",
+                    len(funded),
+                )
+                % {
+                    "count": len(funded),
+                    "currency": currency,
+                    "amount": f"{currency} {money_words(funded[0][0])}",
+                }
+            )
+            continue
+        charts.append(
+            bar_chart(
+                [
+                    Bar(
+                        label=ngettext(
+                            "%(area)s (%(count)s agreement)",
+                            "%(area)s (%(count)s agreements)",
+                            area.agreement_count,
+                        )
+                        % {"area": area.name, "count": area.agreement_count},
+                        value=total,
+                        text=f"{currency} {money_words(total)}",
+                    )
+                    for total, area in funded
+                ],
+                chart_id=f"areas-chart-{currency}",
+                title=_("Money per program area, %(currency)s")
+                % {"currency": currency},
+                description=_(
+                    "Sum of the published amendments of the agreements in each area, "
+                    "largest first. An agreement in several areas counts in each, so "
+                    "the areas overlap and do not add up to the total."
+                ),
+            )
+        )
     latest_results = (
         result_model()
         .objects.public()
@@ -104,6 +132,7 @@ def home(request):
             "areas": areas,
             "currencies": currencies,
             "charts": charts,
+            "same_money": same_money,
             "latest_results": latest_results,
             "agreement_count": sum(row["agreements"] for row in totals),
         },
@@ -114,6 +143,7 @@ class AgreementListView(ListPageView):
     csv_report_name = "agreements"
     filterset_class = AgreementFilter
     table_class = AgreementTable
+    reconciliation_legend = True
     page_title = gettext_lazy("Agreements")
     intro = gettext_lazy(
         "Every published agreement. The total is the sum of its published amendments "
@@ -140,6 +170,7 @@ class AmendmentListView(ListPageView):
     csv_report_name = "amendments"
     filterset_class = AmendmentFilter
     table_class = AmendmentTable
+    reconciliation_legend = True
     page_title = gettext_lazy("Amendments")
     intro = gettext_lazy(
         "Every published amendment. The running total adds the agreement's published "
@@ -306,8 +337,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
             signed_under = signed_under.public()
         figure = ledger.figure("total", public_only=public_only)
         under = list(
-            signed_under.only("code", "title", "publication", "currency", figure)
-            .order_by("code", "pk")[: FRAMEWORK_AGREEMENTS_SHOWN + 1]
+            signed_under.only(
+                "code", "title", "publication", "currency", figure
+            ).order_by("code", "pk")[: FRAMEWORK_AGREEMENTS_SHOWN + 1]
         )
         if len(under) <= FRAMEWORK_AGREEMENTS_SHOWN:
             totals = {}

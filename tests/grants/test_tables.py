@@ -78,7 +78,9 @@ class RowsTests(TestCase):
         )
         html = body(response)
         self.assertIn('<td data-label="Tipo">Convenio de donación</td>', html)
-        self.assertIn('<td class="num" data-label="Total">1\xa0234\xa0577,50</td>', html)
+        self.assertIn(
+            '<td class="num" data-label="Total">1\xa0234\xa0577,50</td>', html
+        )
 
     def test_staff_see_drafts_marked_with_their_columns(self):
         self.client.force_login(make_staff_user())
