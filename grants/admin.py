@@ -235,23 +235,19 @@ class AmendmentInlineFormSet(LockedRowsInlineFormSet):
         )
 
 
-class AmendmentInline(WorkflowInlineMixin, admin.TabularInline):
+class AmendmentInline(WorkflowInlineMixin, admin.StackedInline):
+    """Stacked, a few fields a line, so the agreement form fits a 1,366 px screen
+    with the admin's navigation open (thirteen columns in a row needed 2,300)."""
+
     model = Amendment
     formset = AmendmentInlineFormSet
     extra = 0
     fields = [
-        "sequence",
-        "title",
-        "signed_on",
-        "period_start",
-        "period_end",
-        "amount",
-        "amount_is_derived",
-        "stated_cumulative_total",
-        "running_total_display",
-        "reconciled_display",
+        ("sequence", "title", "publication"),
+        ("signed_on", "period_start", "period_end"),
+        ("amount", "amount_is_derived", "stated_cumulative_total"),
+        ("running_total_display", "reconciled_display"),
         "source",
-        "publication",
         "version",
     ]
     readonly_fields = ["running_total_display", "reconciled_display"]
