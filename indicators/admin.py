@@ -242,12 +242,14 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             request,
             list(queryset),
             lambda result: result_submit(result=result, user=request.user),
-            lambda n: ngettext(
-                "Submitted %(n)d result for review.",
-                "Submitted %(n)d results for review.",
-                n,
-            )
-            % {"n": n},
+            lambda n: (
+                ngettext(
+                    "Submitted %(n)d result for review.",
+                    "Submitted %(n)d results for review.",
+                    n,
+                )
+                % {"n": n}
+            ),
         )
 
     @admin.action(description=gettext_lazy("Approve selected"), permissions=["approve"])
@@ -257,10 +259,10 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             request,
             list(queryset),
             lambda result: result_approve(result=result, user=request.user),
-            lambda n: ngettext(
-                "Approved %(n)d result.", "Approved %(n)d results.", n
-            )
-            % {"n": n},
+            lambda n: (
+                ngettext("Approved %(n)d result.", "Approved %(n)d results.", n)
+                % {"n": n}
+            ),
         )
 
     @admin.action(
@@ -276,10 +278,10 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             step=lambda result, reason: result_return(
                 result=result, user=request.user, reason=reason
             ),
-            done_message=lambda n: ngettext(
-                "Returned %(n)d result.", "Returned %(n)d results.", n
-            )
-            % {"n": n},
+            done_message=lambda n: (
+                ngettext("Returned %(n)d result.", "Returned %(n)d results.", n)
+                % {"n": n}
+            ),
         )
 
     @admin.action(
@@ -297,8 +299,8 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             step=lambda result, reason: result_reopen(
                 result=result, user=request.user, reason=reason
             ),
-            done_message=lambda n: ngettext(
-                "Reopened %(n)d result.", "Reopened %(n)d results.", n
-            )
-            % {"n": n},
+            done_message=lambda n: (
+                ngettext("Reopened %(n)d result.", "Reopened %(n)d results.", n)
+                % {"n": n}
+            ),
         )
