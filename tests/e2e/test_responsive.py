@@ -120,7 +120,7 @@ class PublicPagesAtEveryWidthTests(BrowserTestCase):
 
     def test_a_phone_sees_the_figures_first_and_folds_the_filters(self):
         page = self.new_page(390, "es-ES")
-        page.goto(f"{self.live_server_url}/results/?location=&indicator=&q=bosque")
+        page.goto(f"{self.live_server_url}/results/?location=&indicator=&q=forest")
         summary = page.get_by_test_id("filters-summary")
         expect(summary).to_have_text("Filtros (1 activo)")
         search = page.get_by_label("Buscar")
