@@ -24,20 +24,21 @@ from .admin_workflow import (
 )
 from .cache import remember
 from .csv_export import Report, csv_response
-from .formatting import NOTHING, money
+from .formatting import NOTHING, money, share_text
 from .forms import AmountField
 from .models import (
     Agreement,
     Amendment,
     Budget,
+    Disbursement,
     Organization,
     Participation,
     ProgramArea,
     PublicationState,
     SourceDocument,
 )
-from .reports import AGREEMENTS, AMENDMENTS
-from .resources import AmendmentResource
+from .reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS
+from .resources import AmendmentResource, DisbursementResource
 from .workflow import (
     can_change_public_facts,
     can_publish,
@@ -198,9 +199,12 @@ def submitted_entry(form) -> ledger.Entry | None:
     )
 
 
-class AmendmentInlineFormSet(LockedRowsInlineFormSet):
+class LedgerRowsInlineFormSet(LockedRowsInlineFormSet):
+    """The rows of an agreement the ledger totals (amendments, payments): a published
+    one is a reviewer's to change, with a reason."""
+
     def is_locked_for(self, instance, user):
-        return is_published(instance) and not can_publish(user, Amendment)
+        return is_published(instance) and not can_publish(user, self.model)
 
     def needs_reason(self, instance):
         return is_published(instance)
@@ -208,6 +212,24 @@ class AmendmentInlineFormSet(LockedRowsInlineFormSet):
     def locked_reason(self, instance):
         return _("it is published; only a reviewer can change or unpublish it.")
 
+    def submitted(self, row_of):
+        """The rows as the whole form leaves them (`row_of(form)`: edited and new
+        ones) and the keys of the rows marked for deletion."""
+        rows, removed = [], []
+        for form in self.forms:
+            if self._should_delete_form(form):
+                if form.instance.pk:
+                    removed.append(form.instance.pk)
+                continue
+            if not form.has_changed() and form.instance.pk is None:
+                continue
+            row = row_of(form)
+            if row is not None:
+                rows.append(row)
+        return rows, removed
+
+
+class AmendmentInlineFormSet(LedgerRowsInlineFormSet):
     def clean(self):
         """The ledger's rule over the amendments as the whole form leaves them: edited
         rows with their new amounts, signs and publication, new rows, rows marked for
@@ -216,23 +238,63 @@ class AmendmentInlineFormSet(LockedRowsInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        entries, removed = [], []
-        for form in self.forms:
-            if self._should_delete_form(form):
-                if form.instance.pk:
-                    removed.append(form.instance.pk)
-                continue
-            if not form.has_changed() and form.instance.pk is None:
-                continue
-            entry = submitted_entry(form)
-            if entry is not None:
-                entries.append(entry)
+        entries, removed = self.submitted(submitted_entry)
         ledger.check_changes(
             self.instance,
             entries=entries,
             removed=removed,
             publish_drafts=publishes_drafts(self.request),
         )
+
+
+def submitted_payment(form) -> ledger.Payment | None:
+    """A disbursement as its form leaves it (None when the form lacks what the rule
+    needs: its own errors say so)."""
+    data = form.cleaned_data
+    instance = form.instance
+    kind, day, amount = data.get("kind"), data.get("date"), data.get("amount")
+    if kind is None or day is None or amount is None:
+        return None
+    publication = data.get("publication", instance.publication)
+    return ledger.Payment(
+        kind=kind,
+        date=day,
+        amount=amount,
+        published=publication == PublicationState.PUBLISHED,
+        key=instance.pk,
+    )
+
+
+class DisbursementInlineFormSet(LedgerRowsInlineFormSet):
+    def clean(self):
+        """The ledger's rule over the payments as the whole form leaves them."""
+        super().clean()
+        if any(self.errors):
+            return
+        payments, removed = self.submitted(submitted_payment)
+        ledger.check_changes(self.instance, payments=payments, removed_payments=removed)
+
+
+class DisbursementInline(WorkflowInlineMixin, admin.TabularInline):
+    """Quick entry of payments on the agreement's form; the provider, the receiver
+    and the source are set on each payment's own form (the link on the row), so the
+    rows fit the width of a laptop's screen."""
+
+    model = Disbursement
+    formset = DisbursementInlineFormSet
+    extra = 0
+    fields = ["kind", "date", "amount", "description", "publication", "version"]
+    show_change_link = True
+    formfield_overrides = {
+        **AMOUNT_FIELDS,
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})},
+    }
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj)]
+        if not can_publish(request.user, Disbursement):
+            readonly.append("publication")
+        return readonly
 
 
 class AmendmentInline(WorkflowInlineMixin, admin.StackedInline):
@@ -328,6 +390,7 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         "recipient",
         "currency",
         "total_display",
+        "disbursed_display",
         "reconciled_display",
         "status",
         "publication",
@@ -359,6 +422,7 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
     ]
     readonly_fields = [
         "total_display",
+        "disbursed_display",
         "reconciled_display",
         "created_at",
         "updated_at",
@@ -370,7 +434,14 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         (_("Dates"), {"fields": ["signed_on", "start_on", "end_on"]}),
         (
             _("Money"),
-            {"fields": ["currency", "total_display", "reconciled_display"]},
+            {
+                "fields": [
+                    "currency",
+                    "total_display",
+                    "reconciled_display",
+                    "disbursed_display",
+                ]
+            },
         ),
         (
             _("Program areas and sources"),
@@ -381,7 +452,7 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
             {"fields": ["publication", "published_at", "created_at", "updated_at"]},
         ),
     ]
-    inlines = [ParticipationInline, AmendmentInline]
+    inlines = [ParticipationInline, AmendmentInline, DisbursementInline]
     actions = [
         export_selected_csv_action(AGREEMENTS),
         "publish_selected",
@@ -420,6 +491,19 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         if obj.pk is None:
             return NOTHING  # the add form: nothing to total yet
         return f"{obj.currency} {money(obj.total)}"
+
+    @admin.display(description=_("disbursed (all)"), ordering="disbursed")
+    def disbursed_display(self, obj):
+        if obj.pk is None or not obj.disbursement_count:
+            return NOTHING
+        text = (
+            f"{obj.currency} {money(obj.disbursed)} ({share_text(obj.disbursed_share)})"
+        )
+        if obj.disbursed > obj.total:
+            return format_html(
+                '{} <span class="flag">⚠ {}</span>', text, _("more than committed")
+            )
+        return text
 
     @admin.display(description=_("reconciliation"), ordering="unreconciled_count")
     def reconciled_display(self, obj):
@@ -484,8 +568,36 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         return None
 
 
+class LedgerDeletionMixin:
+    """Refuse, with the reason on the confirmation page, a deletion that would take a
+    running, disbursed or spent total below zero, public or not. `removed_as` names
+    the rows for `ledger.check_changes` (`removed`, `removed_payments`)."""
+
+    removed_as = ""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        doomed = {}
+        for row in objs:
+            doomed.setdefault(row.agreement, []).append(row.pk)
+        for agreement, removed in doomed.items():
+            try:
+                ledger.check_changes(agreement, **{self.removed_as: removed})
+            except ValidationError as error:
+                protected = [
+                    *protected,
+                    *(f"{agreement.code}: {message}" for message in error.messages),
+                ]
+        return deleted, counts, perms_needed, protected
+
+
 @admin.register(Amendment)
-class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
+class AmendmentAdmin(
+    LedgerDeletionMixin, StaffImportMixin, PublicationAdminMixin, WorkflowAdmin
+):
+    removed_as = "removed"
     list_display = [
         "agreement",
         "sequence",
@@ -534,25 +646,6 @@ class AmendmentAdmin(StaffImportMixin, PublicationAdminMixin, WorkflowAdmin):
     @admin.display(description=_("reconciled"), boolean=True, ordering="reconciled")
     def reconciled(self, obj):
         return getattr(obj, "reconciled", None)
-
-    def get_deleted_objects(self, objs, request):
-        """Refuse, with the reason on the confirmation page, a deletion that would make
-        a running total negative, public or not."""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(
-            objs, request
-        )
-        doomed = {}
-        for amendment in objs:
-            doomed.setdefault(amendment.agreement, []).append(amendment.pk)
-        for agreement, removed in doomed.items():
-            try:
-                ledger.check_changes(agreement, removed=removed)
-            except ValidationError as error:
-                protected = [
-                    *protected,
-                    *(f"{agreement.code}: {message}" for message in error.messages),
-                ]
-        return deleted, counts, perms_needed, protected
 
 
 class BudgetAdminForm(VersionedAdminForm):
@@ -604,3 +697,69 @@ class BudgetAdmin(PublicFactAdminMixin, WorkflowAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.may_change_public_facts = can_change_public_facts(request.user)
         return form
+
+
+class DisbursementForm(VersionedAdminForm):
+    def clean(self):
+        """The ledger's rule over the agreement's payments with this one as the form
+        leaves it (its kind, date, amount and publication)."""
+        cleaned = super().clean()
+        agreement = cleaned.get("agreement") or getattr(
+            self.instance, "agreement", None
+        )
+        payment = submitted_payment(self)
+        if agreement is None or payment is None or self.errors:
+            return cleaned
+        if self.instance.pk and self.instance.agreement_id != agreement.pk:
+            # Moved to another agreement: the old one loses it.
+            ledger.check_changes(
+                self.instance.agreement, removed_payments=[self.instance.pk]
+            )
+            payment = replace(payment, key=None)
+        ledger.check_changes(agreement, payments=[payment])
+        return cleaned
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(
+    LedgerDeletionMixin, StaffImportMixin, PublicationAdminMixin, WorkflowAdmin
+):
+    removed_as = "removed_payments"
+    list_display = [
+        "date",
+        "agreement_code",
+        "kind",
+        "amount_display",
+        "provider",
+        "receiver",
+        "publication",
+        "published_at",
+    ]
+    list_display_links = ["date", "agreement_code"]
+    ordering = ["-date", "-pk"]
+    list_select_related = ["agreement", "provider", "receiver"]
+    list_filter = [
+        "publication",
+        "kind",
+        agreement_currency_filter("agreement__currency"),
+    ]
+    search_fields = ["agreement__code", "agreement__title", "description"]
+    autocomplete_fields = ["agreement", "provider", "receiver", "source"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "date"
+    actions = [
+        export_selected_csv_action(DISBURSEMENTS),
+        "publish_selected",
+        "unpublish_selected",
+    ]
+    resource_classes = [DisbursementResource]
+    form = DisbursementForm
+    formfield_overrides = AMOUNT_FIELDS
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, obj):
+        return f"{obj.agreement.currency} {money(obj.amount)}"
+
+    @admin.display(description=_("agreement"), ordering="agreement__code")
+    def agreement_code(self, obj):
+        return obj.agreement.code

@@ -101,3 +101,67 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
         "bar_height": BAR_HEIGHT,
         "rows": rows,
     }
+
+
+# Step lines over time (an agreement's committed and disbursed totals) -------------
+
+LINE_WIDTH, LINE_HEIGHT = 420, 230
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 4, 416, 28, 196
+
+
+@dataclass
+class Series:
+    label: str
+    css: str
+    # (date, total to date) in date order: the level holds until the next point.
+    points: list
+
+
+def step_chart(series, *, chart_id, title, description, top_text):
+    """Cumulative totals as step lines on one time axis, scaled to the largest
+    total. `top_text` labels the top of the scale (the largest total, in words)."""
+    dates = [day for line in series for day, _value in line.points]
+    if not dates:
+        return None
+    first, last = min(dates), max(dates)
+    span = (last - first).days
+    top = max([value for line in series for _d, value in line.points] + [Decimal(0)])
+
+    def x(day):
+        if not span:
+            return (PLOT_LEFT + PLOT_RIGHT) / 2
+        return PLOT_LEFT + (day - first).days / span * (PLOT_RIGHT - PLOT_LEFT)
+
+    def y(value):
+        if top <= 0:
+            return PLOT_BOTTOM
+        share = float(max(value, 0) / top)
+        return PLOT_BOTTOM - share * (PLOT_BOTTOM - PLOT_TOP)
+
+    lines = []
+    for line in series:
+        if not line.points:
+            continue
+        start_x = x(line.points[0][0])
+        path = [f"M{_coord(start_x)} {_coord(y(0))}"]
+        for day, value in line.points:
+            path.append(f"H{_coord(x(day))} V{_coord(y(value))}")
+        path.append(f"H{_coord(x(last))}")
+        lines.append({"label": line.label, "css": line.css, "path": " ".join(path)})
+    return {
+        "id": chart_id,
+        "title": title,
+        "description": description,
+        "width": LINE_WIDTH,
+        "height": LINE_HEIGHT,
+        "lines": lines,
+        "top_text": top_text,
+        "top_y": _coord(PLOT_TOP - 8),
+        "top_line_y": _coord(PLOT_TOP),
+        "axis_y": _coord(PLOT_BOTTOM),
+        "left": PLOT_LEFT,
+        "right": PLOT_RIGHT,
+        "first_label": first.year,
+        "last_label": last.year,
+        "date_y": _coord(PLOT_BOTTOM + 22),
+    }

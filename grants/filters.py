@@ -27,6 +27,8 @@ from .models import (
     AgreementKind,
     AgreementStatus,
     Amendment,
+    Disbursement,
+    DisbursementKind,
     Organization,
     ProgramArea,
     PublicationState,
@@ -55,6 +57,14 @@ class MoneyFilter(django_filters.NumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
         kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)
+
+
+class PercentFilter(django_filters.NumberFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
 
 
@@ -184,6 +194,21 @@ class AgreementFilter(SearchFilterSet):
     )
     amount_max = MoneyFilter(
         label=_("Total at most"), field_name="shown_total", lookup_expr="lte"
+    )
+    share_min = PercentFilter(
+        label=_("Share disbursed at least (%)"),
+        field_name="shown_disbursed_share",
+        lookup_expr="gte",
+    )
+    share_max = PercentFilter(
+        label=_("Share disbursed below (%)"),
+        field_name="shown_disbursed_share",
+        lookup_expr="lt",
+        help_text=_(
+            "e.g. 25 for the agreements that have disbursed less than a quarter of "
+            "what they committed. Agreements with no disbursement recorded have no "
+            "share and are left out."
+        ),
     )
 
     class Meta:
@@ -340,3 +365,49 @@ def counts_by_pk(counts, position):
     if not whens:
         return Value(0, output_field=IntegerField())
     return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+class DisbursementFilter(SearchFilterSet):
+    search_fields = ("agreement__code", "agreement__title", "description")
+
+    agreement = AgreementCodeFilter()
+    # Choices set in __init__ from the remembered lists (agreement_filter_choices).
+    donor = django_filters.ChoiceFilter(
+        label=_("Donor"), field_name="agreement__donor", choices=()
+    )
+    recipient = django_filters.ChoiceFilter(
+        label=_("Recipient"), field_name="agreement__recipient", choices=()
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=DisbursementKind.choices
+    )
+    year = YearFilter(label=_("Year"), method="filter_year")
+    amount_min = MoneyFilter(
+        label=_("Amount at least"), field_name="amount", lookup_expr="gte"
+    )
+    amount_max = MoneyFilter(
+        label=_("Amount at most"), field_name="amount", lookup_expr="lte"
+    )
+
+    class Meta:
+        model = Disbursement
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = agreement_filter_choices(include_drafts=shows_drafts(self.request))
+        for name in ("donor", "recipient"):
+            self.filters[name].extra["choices"] = choices[name]
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        payments = Disbursement.objects.all()
+        if not include_drafts:
+            payments = payments.public()
+        return payments.select_related("agreement", "provider", "receiver").order_by(
+            "-date", "-pk"
+        )
+
+    def filter_year(self, queryset, name, value):
+        # A range rather than __year, so the date index serves it.
+        return queryset.filter(date__range=year_span(value))

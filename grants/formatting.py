@@ -1,7 +1,7 @@
 """Numbers, money and periods written for the reader's language (202.9 / 202,9)."""
 
 import functools
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.humanize.templatetags.humanize import intword
 from django.utils.formats import date_format, number_format
@@ -40,6 +40,15 @@ def signed_under_text(summary) -> str:
         "%(count)s agreements, %(amounts)s",
         count,
     ) % {"count": count, "amounts": _(" and ").join(amounts)}
+
+
+def share_text(value):
+    """A share in percent to one decimal, rounded down so that 99.96 % of a
+    commitment is never shown as all of it: 68.4 % / 68,4 %."""
+    if value is None:
+        return NOTHING
+    value = Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    return f"{number_format(value, decimal_pos=1, use_l10n=True, force_grouping=True)}\u00a0%"
 
 
 def quantity(value):

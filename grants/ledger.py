@@ -6,10 +6,17 @@ The figures, over every amendment and over the published ones only:
   it stands at that point, its own amount not counted);
 - an agreement's total (the last running total), how many of its amendments state a
   cumulative total, and how many of those differ from the running total (they are
-  "unreconciled").
+  "unreconciled");
+- what was paid out: an agreement's disbursed total (paid by the donor), its spent
+  total (expenditure by the implementer), how many payments it has, and the share of
+  the committed total disbursed (in percent, rounded down to the cent of a percent;
+  None when nothing is committed or no disbursement is recorded).
 
 The rule: no running total may fall below zero, public or not. A de-obligation takes
-back money obligated before it; the public must never see a negative total.
+back money obligated before it; the public must never see a negative total. The same
+holds for the disbursed and the spent totals in date order: a reimbursement returns
+money paid before it. More disbursed than committed is allowed (the source may say so)
+and shown as such.
 
 The figures are stored on the rows (`FIGURES`) and written by this module alone, inside
 the transaction of the write that changes them, with the agreement rows locked:
@@ -47,15 +54,31 @@ FIGURES = {
         "public_stated_count",
         "unreconciled_count",
         "public_unreconciled_count",
+        "disbursed",
+        "public_disbursed",
+        "spent",
+        "public_spent",
+        "disbursement_count",
+        "public_disbursement_count",
+        "disbursed_share",
+        "public_disbursed_share",
     ),
     "amendment": ("running_total", "public_running_total"),
+    "disbursement": (),
 }
-# The amendment fields the figures are computed from: a write that changes one of
-# them recomputes the agreement's figures.
-INPUTS = frozenset(
-    {"agreement", "agreement_id", "sequence", "amount", "publication"}
-    | {"stated_cumulative_total"}
-)
+# The fields of each model the figures are computed from: a write that changes one
+# of them recomputes the agreement's figures.
+INPUTS = {
+    "amendment": frozenset(
+        {"agreement", "agreement_id", "sequence", "amount", "publication"}
+        | {"stated_cumulative_total"}
+    ),
+    "disbursement": frozenset(
+        {"agreement", "agreement_id", "kind", "date", "amount", "publication"}
+    ),
+}
+# Payment kinds, as stored (grants.models.DisbursementKind).
+DISBURSEMENT, EXPENDITURE = "disbursement", "expenditure"
 
 
 def figure(name: str, *, public_only: bool) -> str:
@@ -72,6 +95,17 @@ class Entry:
     amount: Decimal
     published: bool
     stated: Decimal | None = None
+    key: object = None
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One disbursement or expenditure as the rule sees it."""
+
+    kind: str
+    date: object
+    amount: Decimal
+    published: bool
     key: object = None
 
 
@@ -95,12 +129,53 @@ class Totals:
     public_stated_count: int = 0
     unreconciled_count: int = 0
     public_unreconciled_count: int = 0
+    disbursed: Decimal = ZERO
+    public_disbursed: Decimal = ZERO
+    spent: Decimal = ZERO
+    public_spent: Decimal = ZERO
+    disbursement_count: int = 0
+    public_disbursement_count: int = 0
+    disbursed_share: Decimal | None = None
+    public_disbursed_share: Decimal | None = None
+
+    @property
+    def over_disbursed(self) -> bool:
+        return self.disbursed > self.total
+
+    @property
+    def public_over_disbursed(self) -> bool:
+        return self.public_disbursed > self.public_total
+
+
+def share(disbursed: Decimal, committed: Decimal) -> Decimal:
+    """`disbursed` as a percentage of `committed` (> 0), rounded down to two places,
+    in whole cents as the database computes it (write_scope)."""
+    basis_points = int(disbursed * 100) * 10000 // int(committed * 100)
+    return (Decimal(basis_points) / 100).quantize(Decimal("0.01"))
+
+
+def payment_order(payment: Payment):
+    """Date order; on one date, stored payments by id, then new ones."""
+    return (payment.date, payment.key is None, payment.key or 0)
 
 
 @dataclass(frozen=True)
 class Book:
     lines: list[tuple[Entry, Line]]
     totals: Totals
+    payments: tuple[Payment, ...] = ()
+
+    def first_negative_payment(self, *, public: bool) -> tuple[Payment, Decimal] | None:
+        """The first payment after which a kind's total (public or not) is below
+        zero, in date order, with that total."""
+        totals = {DISBURSEMENT: ZERO, EXPENDITURE: ZERO}
+        for payment in sorted(self.payments, key=payment_order):
+            if public and not payment.published:
+                continue
+            totals[payment.kind] += payment.amount
+            if totals[payment.kind] < 0:
+                return payment, totals[payment.kind]
+        return None
 
     def first_negative(self, *, public: bool) -> tuple[Entry, Decimal] | None:
         """The first amendment whose running total (public or not) is below zero,
@@ -112,8 +187,9 @@ class Book:
         return None
 
 
-def compute(entries: Iterable[Entry]) -> Book:
-    """The figures of one agreement's amendments, in sequence order."""
+def compute(entries: Iterable[Entry], payments: Iterable[Payment] = ()) -> Book:
+    """The figures of one agreement's amendments, in sequence order, and of its
+    payments."""
     total = public_total = ZERO
     lines = []
     stated = public_stated = unreconciled = public_unreconciled = 0
@@ -131,6 +207,26 @@ def compute(entries: Iterable[Entry]) -> Book:
                 public_reconciled = entry.stated == public_total
                 public_unreconciled += not public_reconciled
         lines.append((entry, Line(total, public_total, reconciled, public_reconciled)))
+    payments = tuple(payments)
+    paid = {
+        (kind, public): ZERO
+        for kind in (DISBURSEMENT, EXPENDITURE)
+        for public in (False, True)
+    }
+    disbursements = {False: 0, True: 0}
+    for payment in payments:
+        for public in (False, True):
+            if public and not payment.published:
+                continue
+            paid[payment.kind, public] += payment.amount
+            disbursements[public] += payment.kind == DISBURSEMENT
+
+    def shown_share(public):
+        committed = public_total if public else total
+        if committed <= 0 or not disbursements[public]:
+            return None
+        return share(paid[DISBURSEMENT, public], committed)
+
     return Book(
         lines=lines,
         totals=Totals(
@@ -140,15 +236,26 @@ def compute(entries: Iterable[Entry]) -> Book:
             public_stated_count=public_stated,
             unreconciled_count=unreconciled,
             public_unreconciled_count=public_unreconciled,
+            disbursed=paid[DISBURSEMENT, False],
+            public_disbursed=paid[DISBURSEMENT, True],
+            spent=paid[EXPENDITURE, False],
+            public_spent=paid[EXPENDITURE, True],
+            disbursement_count=len(payments),
+            public_disbursement_count=sum(p.published for p in payments),
+            disbursed_share=shown_share(False),
+            public_disbursed_share=shown_share(True),
         ),
+        payments=payments,
     )
 
 
-def check(entries: Iterable[Entry], *, currency: str = "") -> Book:
-    """The figures of `entries`, or a ValidationError saying where a running total
-    would fall below zero and what to publish or unpublish first."""
+def check(
+    entries: Iterable[Entry], *, currency: str = "", payments: Iterable[Payment] = ()
+) -> Book:
+    """The figures of `entries` and `payments`, or a ValidationError saying where a
+    running total would fall below zero and what to publish or unpublish first."""
     entries = list(entries)
-    book = compute(entries)
+    book = compute(entries, payments)
     if found := book.first_negative(public=False):
         negative, total = found
         raise ValidationError(
@@ -181,7 +288,45 @@ def check(entries: Iterable[Entry], *, currency: str = "") -> Book:
                 "remedy": remedy(drafts, takebacks),
             },
         )
+    check_payments(book, currency=currency)
     return book
+
+
+def check_payments(book: Book, *, currency: str) -> None:
+    if found := book.first_negative_payment(public=False):
+        payment, total = found
+        message = (
+            _(
+                "The disbursed total would fall below zero on %(date)s (%(total)s): a "
+                "reimbursement cannot return more than was disbursed before it."
+            )
+            if payment.kind == DISBURSEMENT
+            else _(
+                "The spent total would fall below zero on %(date)s (%(total)s): a "
+                "correction cannot take back more than was spent before it."
+            )
+        )
+        raise ValidationError(
+            message,
+            code="negative_paid_total",
+            params={"date": payment.date, "total": amount_text(total, currency)},
+        )
+    if found := book.first_negative_payment(public=True):
+        payment, total = found
+        raise ValidationError(
+            _(
+                "The public %(kind)s total would fall below zero on %(date)s "
+                "(%(total)s), and the public must never see a negative total. Publish "
+                "the payments before it first or in the same step, or unpublish the "
+                "reimbursement first."
+            ),
+            code="negative_public_paid_total",
+            params={
+                "kind": _("disbursed") if payment.kind == DISBURSEMENT else _("spent"),
+                "date": payment.date,
+                "total": amount_text(total, currency),
+            },
+        )
 
 
 def remedy(drafts: list[Entry], takebacks: list[Entry]) -> str:
@@ -200,20 +345,36 @@ def amount_text(value: Decimal, currency: str) -> str:
     return f"{currency} {money(value)}".strip()
 
 
-def check_changes(agreement, *, entries=(), removed=(), publish_drafts=False) -> Book:
-    """The rule over `agreement`'s amendments as a form, an import or an action would
-    leave them, before anything is written: the stored amendments, with `entries` in
-    place of the stored ones with the same key (new ones have none), without the keys
-    in `removed`, and every one published when `publish_drafts`."""
-    entries = list(entries)
-    replaced = {e.key for e in entries if e.key is not None} | set(removed)
-    stored = []
+def check_changes(
+    agreement,
+    *,
+    entries=(),
+    removed=(),
+    publish_drafts=False,
+    payments=(),
+    removed_payments=(),
+) -> Book:
+    """The rule over `agreement`'s amendments and payments as a form, an import or an
+    action would leave them, before anything is written: the stored rows, with
+    `entries` (`payments`) in place of the stored ones with the same key (new ones
+    have none), without the keys in `removed` (`removed_payments`), and every row
+    published when `publish_drafts`."""
+    stored, stored_paid = [], []
     if agreement.pk is not None:
         stored = stored_entries([agreement.pk])[agreement.pk]
-    rows = [e for e in stored if e.key not in replaced] + entries
+        stored_paid = stored_payments([agreement.pk])[agreement.pk]
+    rows = merged(stored, entries, removed)
+    paid = merged(stored_paid, payments, removed_payments)
     if publish_drafts:
         rows = [replace(e, published=True) for e in rows]
-    return check(rows, currency=agreement.currency or "")
+        paid = [replace(p, published=True) for p in paid]
+    return check(rows, currency=agreement.currency or "", payments=paid)
+
+
+def merged(stored, changed, removed):
+    changed = list(changed)
+    replaced = {row.key for row in changed if row.key is not None} | set(removed)
+    return [row for row in stored if row.key not in replaced] + changed
 
 
 # Writing the stored figures --------------------------------------------------------
@@ -276,6 +437,29 @@ def batch(*, using=None):
         recompute(pending, using=using, locked=True)
 
 
+def stored_payments(agreement_ids, *, using=None) -> dict[int, list[Payment]]:
+    from .models import Disbursement, PublicationState
+
+    payments: dict[int, list[Payment]] = {pk: [] for pk in agreement_ids}
+    rows = (
+        Disbursement._base_manager.using(database(using))
+        .filter(agreement_id__in=list(agreement_ids))
+        .order_by("agreement_id", "date", "pk")
+        .values_list("agreement_id", "pk", "kind", "date", "amount", "publication")
+    )
+    for agreement_id, pk, kind, date, amount, publication in rows:
+        payments[agreement_id].append(
+            Payment(
+                kind=kind,
+                date=date,
+                amount=amount,
+                published=publication == PublicationState.PUBLISHED,
+                key=pk,
+            )
+        )
+    return payments
+
+
 def stored_entries(agreement_ids, *, using=None) -> dict[int, list[Entry]]:
     from .models import Amendment, PublicationState
 
@@ -322,8 +506,13 @@ def recompute(agreement_ids: Iterable[int], *, using=None, locked=False) -> None
                 .filter(pk__in=part)
                 .values_list("pk", "currency")
             )
+            paid = stored_payments(part, using=using)
             for agreement_id, entries in stored_entries(part, using=using).items():
-                check(entries, currency=currencies.get(agreement_id, ""))
+                check(
+                    entries,
+                    currency=currencies.get(agreement_id, ""),
+                    payments=paid[agreement_id],
+                )
             write_figures(part, using=using)
 
 
@@ -346,7 +535,7 @@ def recompute_all(*, using=None) -> None:
 
 def write_figures(agreement_ids: Iterable[int] | None = None, *, using=None) -> None:
     """Store the figures of the agreements (every one when None) and of their
-    amendments, computed by the database from the amounts in two statements: this is
+    amendments, computed by the database from the amounts in three statements: this is
     how bulk loads (generate_demo, bulk_create) are kept true at any size. The check
     constraints refuse a negative figure (IntegrityError): use `recompute()` where a
     person should get a message instead."""
@@ -365,7 +554,7 @@ def write_figures(agreement_ids: Iterable[int] | None = None, *, using=None) -> 
 
 
 def write_scope(ids: list | None, *, using) -> None:
-    """The two statements of `write_figures`, for `ids` (every agreement when None)."""
+    """The statements of `write_figures`, for `ids` (every agreement when None)."""
     from .models import Agreement, Amendment, PublicationState
 
     alias = using
@@ -438,6 +627,75 @@ def write_scope(ids: list | None, *, using) -> None:
             f"WHERE {agreements}.id = figures.id",
             [published, published, published, *params],
         )
+        write_payment_figures(cursor, where, params, total, connection=connection)
+
+
+def write_payment_figures(cursor, where, params, total, *, connection):
+    """The third statement: the paid totals, and the share of the committed total
+    (just stored by the second) that was disbursed, in whole cents as `share()`."""
+    from .models import Agreement, Disbursement, PublicationState
+
+    quote = connection.ops.quote_name
+    agreements = quote(Agreement._meta.db_table)
+    payments = quote(Disbursement._meta.db_table)
+    published = PublicationState.PUBLISHED
+    if connection.vendor == "sqlite":
+
+        def percent(paid, committed):
+            cents = "CAST(ROUND(({}) * 100) AS INTEGER)"
+            return f"({cents.format(paid)} * 10000 / {cents.format(committed)}) / 100.0"
+    else:
+
+        def percent(paid, committed):
+            return f"DIV(({paid}) * 1000000, ({committed}) * 100) / 100.0"
+
+    def paid(kind, *, public):
+        condition = "p.kind = %s" + (" AND p.publication = %s" if public else "")
+        values = [kind, published] if public else [kind]
+        return (
+            f"COALESCE({total(f'CASE WHEN {condition} THEN p.amount ELSE 0 END')}, 0)",
+            values,
+        )
+
+    def rows(condition, values):
+        return f"COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)", values
+
+    columns = {
+        "disbursed": paid(DISBURSEMENT, public=False),
+        "public_disbursed": paid(DISBURSEMENT, public=True),
+        "spent": paid(EXPENDITURE, public=False),
+        "public_spent": paid(EXPENDITURE, public=True),
+        "disbursement_count": ("COUNT(p.id)", []),
+        "public_disbursement_count": rows("p.publication = %s", [published]),
+        "disbursement_rows": rows("p.kind = %s", [DISBURSEMENT]),
+        "public_disbursement_rows": rows(
+            "p.kind = %s AND p.publication = %s", [DISBURSEMENT, published]
+        ),
+    }
+    select = ", ".join(f"{sql} AS {name}" for name, (sql, _v) in columns.items())
+    select_params = [value for _sql, values in columns.values() for value in values]
+
+    def shown_share(prefix):
+        committed = f"{agreements}.{prefix}total"
+        return (
+            f"CASE WHEN {committed} > 0 AND figures.{prefix}disbursement_rows > 0 "
+            f"THEN {percent(f'figures.{prefix}disbursed', committed)} END"
+        )
+
+    cursor.execute(
+        f"UPDATE {agreements} SET disbursed = figures.disbursed, "
+        "public_disbursed = figures.public_disbursed, "
+        "spent = figures.spent, public_spent = figures.public_spent, "
+        "disbursement_count = figures.disbursement_count, "
+        "public_disbursement_count = figures.public_disbursement_count, "
+        f"disbursed_share = {shown_share('')}, "
+        f"public_disbursed_share = {shown_share('public_')} "
+        f"FROM (SELECT agreement.id AS id, {select} "
+        f"FROM {agreements} AS agreement LEFT JOIN {payments} AS p "
+        f"ON p.agreement_id = agreement.id{where} GROUP BY agreement.id) AS figures "
+        f"WHERE {agreements}.id = figures.id",
+        [*select_params, *params],
+    )
 
 
 # Proving the stored figures ----------------------------------------------------------
@@ -476,11 +734,12 @@ def differences(*, using=None, chunk=CHUNK) -> Iterable[Difference]:
         ):
             stored_lines[pk] = values
         entries = stored_entries(part, using=alias)
+        paid = stored_payments(part, using=alias)
         rows = agreements.filter(pk__in=part).values_list(
             "pk", "code", *FIGURES["agreement"]
         )
         for pk, code, *stored_totals in rows:
-            book = compute(entries[pk])
+            book = compute(entries[pk], paid[pk])
             for entry, line in book.lines:
                 computed = (line.running_total, line.public_running_total)
                 for name, stored, value in zip(

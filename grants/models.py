@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import ledger
@@ -278,6 +280,18 @@ class ProgramArea(VersionedModel):
             ancestor = ancestor.parent
 
 
+# The agreement's stored figures a viewer is shown (`with_figures`).
+SHOWN_FIGURES = (
+    "total",
+    "stated_count",
+    "unreconciled_count",
+    "disbursed",
+    "spent",
+    "disbursement_count",
+    "disbursed_share",
+)
+
+
 class AgreementQuerySet(models.QuerySet):
     def public(self):
         """Published agreements only: drafts are excluded."""
@@ -285,12 +299,14 @@ class AgreementQuerySet(models.QuerySet):
 
     def with_figures(self, *, public_only: bool):
         """Annotate the ledger's stored figures as the viewer sees them (grants/ledger.py):
-        `shown_total`, `shown_stated_count` and `shown_unreconciled_count`, over the
-        published amendments when `public_only`, over all of them for staff."""
+        `shown_total`, `shown_stated_count`, `shown_unreconciled_count`,
+        `shown_disbursed`, `shown_spent`, `shown_disbursement_count` and
+        `shown_disbursed_share`, over the published amendments and payments when
+        `public_only`, over all of them for staff."""
         return self.annotate(
             **{
                 f"shown_{name}": F(ledger.figure(name, public_only=public_only))
-                for name in ("total", "stated_count", "unreconciled_count")
+                for name in SHOWN_FIGURES
             }
         )
 
@@ -319,16 +335,20 @@ class AgreementQuerySet(models.QuerySet):
         return summary
 
     def totals_by_currency(self):
-        """One row per currency: {"currency", "total", "agreements"} from the stored
-        public totals, counting the agreements the total comes from (a framework with
-        no amounts of its own is not one). Amounts in different currencies are never
-        added together."""
+        """One row per currency: {"currency", "total", "agreements", "disbursed",
+        "spent", "paid_agreements"} from the stored public figures, counting the
+        agreements the total comes from (a framework with no amounts of its own is
+        not one) and those with a published payment. Amounts in different currencies
+        are never added together."""
         return (
             self.order_by()
             .values("currency")
             .annotate(
                 total=Sum("public_total"),
                 agreements=Count("pk", filter=Q(public_total__gt=0)),
+                disbursed=Sum("public_disbursed"),
+                spent=Sum("public_spent"),
+                paid_agreements=Count("pk", filter=Q(public_disbursement_count__gt=0)),
             )
             .order_by("currency")
         )
@@ -357,6 +377,23 @@ def figure_field(verbose_name, help_text):
 def count_field(verbose_name):
     return models.PositiveIntegerField(
         verbose_name, default=0, db_default=0, editable=False
+    )
+
+
+# A share in percent with two places: 100.00 is all of it; more when more was paid
+# than committed (a tiny commitment may make it very large).
+SHARE_MAX_DIGITS = MONEY_MAX_DIGITS + 4
+
+
+def share_field(verbose_name, help_text):
+    """A percentage the ledger stores; None when there is nothing to divide."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=SHARE_MAX_DIGITS,
+        decimal_places=2,
+        null=True,
+        editable=False,
+        help_text=help_text,
     )
 
 
@@ -482,6 +519,32 @@ class Agreement(VersionedModel):
     public_unreconciled_count = count_field(
         _("published amendments differing from their stated total")
     )
+    disbursed = figure_field(
+        _("disbursed"),
+        _("The sum of every disbursement's amount (reimbursements subtracted)."),
+    )
+    public_disbursed = figure_field(
+        _("public disbursed"), _("The same over the published disbursements.")
+    )
+    spent = figure_field(_("spent"), _("The sum of every expenditure's amount."))
+    public_spent = figure_field(
+        _("public spent"), _("The same over the published expenditures.")
+    )
+    disbursement_count = count_field(_("disbursements and expenditures"))
+    public_disbursement_count = count_field(
+        _("published disbursements and expenditures")
+    )
+    disbursed_share = share_field(
+        _("share disbursed"),
+        _(
+            "The disbursed total as a percentage of the committed total, rounded "
+            "down; empty when nothing is committed or no disbursement is recorded."
+        ),
+    )
+    public_disbursed_share = share_field(
+        _("public share disbursed"),
+        _("The same over the published amendments and disbursements."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -512,6 +575,17 @@ class Agreement(VersionedModel):
                     name=f"grants_agr_{'pub_' if public else ''}{name[:5]}_sort",
                 )
                 for name in ("total", "unreconciled_count")
+                for public in (False, True)
+            ]
+            + [
+                models.Index(
+                    fields=[ledger.figure(name, public_only=public), "id"],
+                    name=f"grants_agr_{'pub_' if public else ''}{short}_sort",
+                )
+                for name, short in (
+                    ("disbursed", "disb"),
+                    ("disbursed_share", "dshare"),
+                )
                 for public in (False, True)
             ]
             + [
@@ -570,6 +644,18 @@ class Agreement(VersionedModel):
                 condition=Q(total__gte=0, public_total__gte=0),
                 name="grants_agreement_totals_not_negative",
                 violation_error_message=_("An agreement's total cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    disbursed__gte=0,
+                    public_disbursed__gte=0,
+                    spent__gte=0,
+                    public_spent__gte=0,
+                ),
+                name="grants_agreement_disbursed_not_negative",
+                violation_error_message=_(
+                    "An agreement's disbursed and spent totals cannot be negative."
+                ),
             ),
         ]
 
@@ -667,34 +753,24 @@ def reconciled_expression(*, public_only: bool):
     )
 
 
-class AmendmentQuerySet(models.QuerySet):
+class LedgerQuerySet(models.QuerySet):
+    """The QuerySet of rows the ledger totals (amendments, disbursements): the public
+    gate of a row with a publication of its own, and writes that bypass save() keep
+    the ledger true too."""
+
     def public(self):
-        """Published amendments of published agreements: every draft is excluded."""
+        """Published rows of published agreements: every draft is excluded."""
         return self.filter(
             publication=PublicationState.PUBLISHED,
             agreement__publication=PublicationState.PUBLISHED,
         )
 
     def drafts(self):
-        """Amendments not published themselves (whatever their agreement's state)."""
+        """Rows not published themselves (whatever their agreement's state)."""
         return self.exclude(publication=PublicationState.PUBLISHED)
 
-    def with_figures(self, *, public_only: bool):
-        """Annotate the ledger's stored running total as the viewer sees it
-        (`shown_running_total`: over the published amendments when `public_only`) and
-        `reconciled` (None: nothing stated; True/False: the stated total matches it or
-        not). Safe to filter and sort on both."""
-        return self.annotate(
-            shown_running_total=F(
-                ledger.figure("running_total", public_only=public_only)
-            ),
-            reconciled=reconciled_expression(public_only=public_only),
-        )
-
-    # Writes that bypass Amendment.save() keep the ledger true too.
-
     def update(self, **kwargs):
-        if not ledger.INPUTS.intersection(kwargs):
+        if not ledger.INPUTS[self.model._meta.model_name].intersection(kwargs):
             return super().update(**kwargs)
         with transaction.atomic(using=self.db):
             agreements = self.agreement_ids()
@@ -728,8 +804,8 @@ class AmendmentQuerySet(models.QuerySet):
     delete.queryset_only = True
 
     def bulk_create(self, objs, *args, **kwargs):
-        """Rows inserted in bulk get their figures from one SQL statement
-        (`ledger.write_figures`); a negative one is refused by the constraints."""
+        """Rows inserted in bulk get their figures from SQL (`ledger.write_figures`);
+        a negative one is refused by the constraints."""
         objs = list(objs)
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
@@ -740,7 +816,81 @@ class AmendmentQuerySet(models.QuerySet):
         return set(self.order_by().values_list("agreement_id", flat=True).distinct())
 
 
-class Amendment(VersionedModel):
+class AgreementRow(models.Model):
+    """The publication state and timestamps of a row of an agreement that has its own
+    publication step (amendments, disbursements)."""
+
+    publication = models.CharField(
+        _("publication state"),
+        max_length=20,
+        choices=PublicationState.choices,
+        default=PublicationState.DRAFT,
+        help_text=_(
+            "Shown to the public only once both it and its agreement are published."
+        ),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class LedgerRowMixin:
+    """save() and delete() of a row the ledger totals: the agreement (both, when the
+    row moves) locked, the row written, the figures checked and stored, in one
+    transaction (grants/ledger.py)."""
+
+    def save(self, *args, **kwargs):
+        model = type(self)
+        using = kwargs.get("using") or router.db_for_write(model, instance=self)
+        with transaction.atomic(using=using):
+            agreements = {self.agreement_id}
+            if not self._state.adding:
+                # Moved to another agreement: both agreements' figures change.
+                agreements.add(
+                    model._base_manager.using(using)
+                    .filter(pk=self.pk)
+                    .values_list("agreement_id", flat=True)
+                    .first()
+                )
+            ledger.lock(agreements, using=using)
+            super().save(*args, **save_keeping_figures(self, kwargs))
+            ledger.after_write(agreements, using=using)
+
+    def delete(self, *args, **kwargs):
+        model = type(self)
+        using = kwargs.get("using") or router.db_for_write(model, instance=self)
+        with transaction.atomic(using=using):
+            ledger.lock([self.agreement_id], using=using)
+            result = super().delete(*args, **kwargs)
+            ledger.after_write([self.agreement_id], using=using)
+        return result
+
+    @property
+    def is_public(self) -> bool:
+        """Published, and so is its agreement: the Python twin of `public()`."""
+        return (
+            self.publication == PublicationState.PUBLISHED and self.agreement.is_public
+        )
+
+
+class AmendmentQuerySet(LedgerQuerySet):
+    def with_figures(self, *, public_only: bool):
+        """Annotate the ledger's stored running total as the viewer sees it
+        (`shown_running_total`: over the published amendments when `public_only`) and
+        `reconciled` (None: nothing stated; True/False: the stated total matches it or
+        not). Safe to filter and sort on both."""
+        return self.annotate(
+            shown_running_total=F(
+                ledger.figure("running_total", public_only=public_only)
+            ),
+            reconciled=reconciled_expression(public_only=public_only),
+        )
+
+
+class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
     agreement = models.ForeignKey(
         Agreement,
         verbose_name=_("agreement"),
@@ -806,18 +956,6 @@ class Amendment(VersionedModel):
         on_delete=models.PROTECT,
         related_name="amendments",
     )
-    publication = models.CharField(
-        _("publication state"),
-        max_length=20,
-        choices=PublicationState.choices,
-        default=PublicationState.DRAFT,
-        help_text=_(
-            "Shown to the public only once both it and its agreement are published."
-        ),
-    )
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = AmendmentQuerySet.as_manager()
     # The ledger's figures follow from the amounts, whose history says why.
@@ -896,38 +1034,145 @@ class Amendment(VersionedModel):
     def __str__(self):
         return f"{self.agreement.code} #{self.sequence}: {self.title}"
 
-    def save(self, *args, **kwargs):
-        using = kwargs.get("using") or router.db_for_write(Amendment, instance=self)
-        with transaction.atomic(using=using):
-            agreements = {self.agreement_id}
-            if not self._state.adding:
-                # Moved to another agreement: both agreements' figures change.
-                agreements.add(
-                    Amendment._base_manager.using(using)
-                    .filter(pk=self.pk)
-                    .values_list("agreement_id", flat=True)
-                    .first()
-                )
-            ledger.lock(agreements, using=using)
-            super().save(*args, **save_keeping_figures(self, kwargs))
-            ledger.after_write(agreements, using=using)
-
     def get_absolute_url(self):
         return self.agreement.get_absolute_url() + f"#amendment-{self.sequence}"
 
-    @property
-    def is_public(self) -> bool:
-        return (
-            self.publication == PublicationState.PUBLISHED and self.agreement.is_public
-        )
 
-    def delete(self, *args, **kwargs):
-        using = kwargs.get("using") or router.db_for_write(Amendment, instance=self)
-        with transaction.atomic(using=using):
-            ledger.lock([self.agreement_id], using=using)
-            result = super().delete(*args, **kwargs)
-            ledger.after_write([self.agreement_id], using=using)
-        return result
+class DisbursementKind(models.TextChoices):
+    """What a payment is: the IATI transaction types 3 and 4."""
+
+    DISBURSEMENT = "disbursement", _("Disbursement")
+    EXPENDITURE = "expenditure", _("Expenditure")
+
+
+def paid_by_now():
+    """The latest date a payment can have: today, anywhere on Earth (UTC+14), so an
+    official east of the site's time zone is never refused today's payment."""
+    return (timezone.now() + datetime.timedelta(hours=14)).date()
+
+
+class DisbursementQuerySet(LedgerQuerySet):
+    def newest_first(self):
+        return self.order_by("-date", "-pk")
+
+
+class Disbursement(LedgerRowMixin, AgreementRow, VersionedModel):
+    """Money actually paid under an agreement: by the donor to the recipient (a
+    disbursement) or spent by the implementer (an expenditure). Negative for a
+    reimbursement or a correction. The ledger keeps each agreement's totals."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=DisbursementKind.choices,
+        default=DisbursementKind.DISBURSEMENT,
+        help_text=_(
+            "Disbursement: paid by the donor to the recipient. Expenditure: spent by "
+            "the implementer."
+        ),
+    )
+    date = models.DateField(_("date"), help_text=_("When the money was paid or spent."))
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        help_text=_(
+            "In the agreement's currency. Negative for a reimbursement or a correction "
+            "(money returned)."
+        ),
+    )
+    provider = models.ForeignKey(
+        Organization,
+        verbose_name=_("provider"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disbursements_provided",
+        help_text=_("Who paid, if the source says."),
+    )
+    receiver = models.ForeignKey(
+        Organization,
+        verbose_name=_("receiver"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disbursements_received",
+        help_text=_("Who received the money, if the source says."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    source = models.ForeignKey(
+        SourceDocument,
+        verbose_name=_("source document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+    )
+
+    objects = DisbursementQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        ordering = ["agreement", "date", "pk"]
+        permissions = [
+            ("publish_disbursement", _("Can publish and unpublish disbursements")),
+        ]
+        # The public list's sortable columns, and each agreement's payments by date.
+        indexes = [
+            models.Index(fields=[*fields, "id"], name=f"grants_disb_{name}_sort")
+            for name, fields in (
+                ("date", ["date"]),
+                ("amount", ["amount"]),
+                ("kind", ["kind"]),
+                ("agreement", ["agreement", "date"]),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=choices_condition("kind", DisbursementKind),
+                name="grants_disbursement_kind_valid",
+                violation_error_message=_("Choose disbursement or expenditure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=-MONEY_LIMIT, amount__lte=MONEY_LIMIT),
+                name="grants_disbursement_amount_range",
+                violation_error_message=_("The amount is out of range."),
+            ),
+            models.CheckConstraint(
+                condition=choices_condition("publication", PublicationState),
+                name="grants_disbursement_publication_valid",
+                violation_error_message=_("Choose a valid publication state."),
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.agreement.code} {self.get_kind_display()} "
+            f"{self.date.isoformat() if self.date else ''}"
+        ).strip()
+
+    def get_absolute_url(self):
+        return self.agreement.get_absolute_url() + f"#disbursement-{self.pk}"
+
+    def clean(self):
+        super().clean()
+        if self.date is not None and self.date > paid_by_now():
+            raise ValidationError(
+                {
+                    "date": _(
+                        "A disbursement records money already paid or spent: its "
+                        "date cannot be in the future."
+                    )
+                }
+            )
 
 
 class BudgetType(models.TextChoices):

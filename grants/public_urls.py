@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("amendments/", views.AmendmentListView.as_view(), name="amendment-list"),
     path(
+        "disbursements/",
+        views.DisbursementListView.as_view(),
+        name="disbursement-list",
+    ),
+    path(
         "program-areas/",
         views.ProgramAreaListView.as_view(),
         name="programarea-list",

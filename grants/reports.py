@@ -27,6 +27,8 @@ from .models import (
     AgreementKind,
     AgreementStatus,
     Amendment,
+    Disbursement,
+    DisbursementKind,
     ProgramArea,
     PublicationState,
 )
@@ -82,6 +84,20 @@ def publication_column(name="publication", path="publication", whose=None) -> Co
         Kind.TEXT,
         whose or _("Staff exports only: the publication state of the row."),
         choices=PublicationState,
+    )
+
+
+def agreement_row_staff_columns(model) -> tuple[Column, ...]:
+    """The staff columns of a row with a publication of its own under an agreement
+    (amendments, disbursements): both publication states and the gate's answer."""
+    return (
+        publication_column(),
+        publication_column(
+            "agreement_publication",
+            "agreement__publication",
+            _("Staff exports only: the publication state of the agreement."),
+        ),
+        is_public_text(model),
     )
 
 
@@ -260,6 +276,31 @@ AGREEMENTS = register(
                 ),
             ),
             Column(
+                "disbursed",
+                "shown_disbursed",
+                Kind.DECIMAL,
+                _(
+                    "Sum of the agreement's published disbursements (paid by the donor "
+                    "to the recipient; reimbursements subtracted), in its currency."
+                ),
+            ),
+            Column(
+                "spent",
+                "shown_spent",
+                Kind.DECIMAL,
+                _("Sum of the agreement's published expenditure, in its currency."),
+            ),
+            Column(
+                "share_disbursed",
+                "shown_disbursed_share",
+                Kind.DECIMAL,
+                _(
+                    "The disbursed sum as a percentage of the total, rounded down to "
+                    "two decimals (above 100 when more was disbursed than committed); "
+                    "empty when nothing is committed or no disbursement is published."
+                ),
+            ),
+            Column(
                 "program_area_codes",
                 ProgramAreaCodes(F("pk")),
                 Kind.TEXT,
@@ -407,17 +448,96 @@ AMENDMENTS = register(
                 _("Web address of that document, where known."),
             ),
         ),
-        staff_columns=(
-            publication_column(),
-            publication_column(
-                "agreement_publication",
-                "agreement__publication",
-                _("Staff exports only: the publication state of the agreement."),
-            ),
-            is_public_text(Amendment),
-        ),
+        staff_columns=agreement_row_staff_columns(Amendment),
         annotate=annotate_amendments,
         ordering=("agreement__code", "sequence", "pk"),
+    )
+)
+
+
+# Disbursements ------------------------------------------------------------------
+
+DISBURSEMENTS = register(
+    Report(
+        name="disbursements",
+        title=_("Disbursements"),
+        description=_(
+            "One row per payment: disbursements from the donor to the recipient and "
+            "expenditure by the implementer, with the date and the amount."
+        ),
+        model=Disbursement,
+        columns=(
+            Column(
+                "agreement_code",
+                "agreement__code",
+                Kind.TEXT,
+                _("Code of the agreement the payment is made under."),
+            ),
+            Column(
+                "agreement_title",
+                "agreement__title",
+                Kind.TEXT,
+                _("Title of that agreement."),
+            ),
+            Column(
+                "kind",
+                "kind",
+                Kind.TEXT,
+                _(
+                    "disbursement: paid by the donor to the recipient; expenditure: "
+                    "spent by the implementer."
+                ),
+                choices=DisbursementKind,
+            ),
+            Column(
+                "date",
+                "date",
+                Kind.DATE,
+                _("When the money was paid or spent (YYYY-MM-DD)."),
+            ),
+            Column(
+                "currency",
+                "agreement__currency",
+                Kind.TEXT,
+                _("ISO 4217 code of the amount, the agreement's currency."),
+            ),
+            Column(
+                "amount",
+                "amount",
+                Kind.DECIMAL,
+                _(
+                    "The amount, with a point and two decimals; negative for a "
+                    "reimbursement or a correction (money returned)."
+                ),
+            ),
+            Column(
+                "provider",
+                "provider__name",
+                Kind.TEXT,
+                _("Who paid, where the source says; empty otherwise."),
+            ),
+            Column(
+                "receiver",
+                "receiver__name",
+                Kind.TEXT,
+                _("Who received the money, where the source says; empty otherwise."),
+            ),
+            Column("description", "description", Kind.TEXT, _("What it says.")),
+            Column(
+                "source",
+                "source__title",
+                Kind.TEXT,
+                _("Title of the document the payment was recorded from."),
+            ),
+            Column(
+                "source_url",
+                "source__url",
+                Kind.TEXT,
+                _("Web address of that document, where known."),
+            ),
+        ),
+        staff_columns=agreement_row_staff_columns(Disbursement),
+        ordering=("-date", "-pk"),
     )
 )
 

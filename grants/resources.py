@@ -7,11 +7,21 @@ from decimal import Decimal
 
 from import_export import fields, resources, widgets
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .forms import read_amount
-from .models import Agreement, Amendment, PublicationState
+from .models import (
+    Agreement,
+    Amendment,
+    Disbursement,
+    DisbursementKind,
+    Organization,
+    PublicationState,
+)
+from .search import fold
 from .versioning import stale_message
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -43,6 +53,43 @@ class CodeWidget(widgets.ForeignKeyWidget):
                 _("There is no %(model)s with the code “%(code)s”.")
                 % {"model": self.model._meta.verbose_name, "code": code}
             ) from None
+
+
+class OrganizationWidget(widgets.ForeignKeyWidget):
+    """An organization by its IATI identifier, its acronym or its full name (capitals
+    ignored), refused with a plain message when none or several match."""
+
+    def __init__(self, *, required=True):
+        super().__init__(Organization, "name")
+        self.required = required
+
+    def clean(self, value, row=None, **kwargs):
+        text = as_text(value)
+        if not text:
+            if self.required:
+                raise ValueError(_("This column is required."))
+            return None
+        for field in ("iati_identifier", "acronym", "name"):
+            matches = list(
+                Organization.objects.filter(**{f"{field}__iexact": text})[:2]
+            )
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                raise ValueError(
+                    _(
+                        "Several organizations are called “%(value)s”: use the "
+                        "IATI identifier or the full name."
+                    )
+                    % {"value": text}
+                )
+        raise ValueError(
+            _(
+                "There is no organization “%(value)s”: use its acronym, IATI "
+                "identifier or full name as in the admin, or add it there first."
+            )
+            % {"value": text}
+        )
 
 
 class StrictDateWidget(widgets.DateWidget):
@@ -268,6 +315,94 @@ class AmendmentResource(StaffImportResource):
             return _(
                 "Amendment %(object)s is published: a reviewer must unpublish it before "
                 "an import can change it."
+            ) % {"object": instance}
+        return ""
+
+    def make_draft(self, instance, user):
+        instance.publication = PublicationState.DRAFT
+        instance.published_at = None
+
+
+class ChoiceWidget(widgets.CharWidget):
+    """A choice by its code or its label in either language ("disbursement",
+    "Desembolso"), with the codes listed when it is neither."""
+
+    def __init__(self, choices):
+        super().__init__()
+        self.choices = choices
+
+    def clean(self, value, row=None, **kwargs):
+        text = fold(as_text(value))
+        for code, label in self.choices.choices:
+            names = {fold(code)}
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    names.add(fold(str(label)))
+            if text in names:
+                return code
+        raise ValueError(
+            _("“%(value)s” is not one of: %(choices)s.")
+            % {"value": as_text(value), "choices": ", ".join(self.choices.values)}
+        )
+
+
+class DisbursementResource(StaffImportResource):
+    """Payments keyed by agreement, kind, date and amount: importing the same file
+    twice changes nothing (a payment has no number of its own in the sources)."""
+
+    agreement = fields.Field(
+        attribute="agreement", column_name="agreement", widget=CodeWidget(Agreement)
+    )
+    kind = fields.Field(
+        attribute="kind", column_name="kind", widget=ChoiceWidget(DisbursementKind)
+    )
+    date = date_field("date")
+    amount = decimal_field("amount")
+    provider = fields.Field(
+        attribute="provider",
+        column_name="provider",
+        widget=OrganizationWidget(required=False),
+    )
+    receiver = fields.Field(
+        attribute="receiver",
+        column_name="receiver",
+        widget=OrganizationWidget(required=False),
+    )
+    description = text_field("description")
+
+    class Meta:
+        model = Disbursement
+        import_id_fields = ["agreement", "kind", "date", "amount"]
+        fields = [
+            "agreement",
+            "kind",
+            "date",
+            "amount",
+            "provider",
+            "receiver",
+            "description",
+        ]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    template_rows = [
+        [
+            "527-0427",
+            "disbursement",
+            "2024-06-30",
+            "5000000.00",
+            "USAID",
+            "APCI",
+            "Primer desembolso del año fiscal 2024.",
+        ]
+    ]
+
+    def locked_reason(self, instance):
+        if instance.publication == PublicationState.PUBLISHED:
+            return _(
+                "Disbursement %(object)s is published: a reviewer must unpublish it "
+                "before an import can change it."
             ) % {"object": instance}
         return ""
 

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
@@ -9,13 +10,23 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 
-from .formatting import money, period, signed_under_text
-from .models import Agreement, AgreementKind, Amendment, ProgramArea
+from .formatting import NOTHING, money, period, share_text, signed_under_text
+from .models import Agreement, AgreementKind, Amendment, Disbursement, ProgramArea
 
 
 def sortable(*fields):
     """Sort keys ending with the primary key, so pages never repeat or skip rows."""
     return (*fields, "pk")
+
+
+def nulls_smallest(queryset, field, is_descending):
+    """`queryset` sorted by `field` with empty values as the smallest (first going
+    up, last going down), on every database: PostgreSQL takes them as the largest
+    unless told. An index `(field ASC NULLS FIRST, id)` serves both directions
+    (grants migration 0013)."""
+    if is_descending:
+        return queryset.order_by(F(field).desc(nulls_last=True), "-pk")
+    return queryset.order_by(F(field).asc(nulls_first=True), "pk")
 
 
 def draft_row_class(record):
@@ -199,6 +210,8 @@ class AgreementTable(SiteTable):
         "currency",
         "total",
         "unreconciled_count",
+        "disbursed",
+        "disbursed_share",
     )
 
     code = tables.Column(
@@ -232,6 +245,18 @@ class AgreementTable(SiteTable):
         empty_values=(),
         order_by=sortable("shown_unreconciled_count"),
     )
+    disbursed = tables.Column(
+        verbose_name=_("Disbursed"),
+        accessor="shown_disbursed",
+        attrs=NUM,
+        order_by=sortable("shown_disbursed"),
+    )
+    disbursed_share = tables.Column(
+        verbose_name=_("Share disbursed"),
+        accessor="shown_disbursed_share",
+        attrs=NUM,
+        order_by=sortable("shown_disbursed_share"),
+    )
 
     class Meta(SiteTable.Meta):
         model = Agreement
@@ -245,6 +270,8 @@ class AgreementTable(SiteTable):
             "recipient",
             "currency",
             "total",
+            "disbursed",
+            "disbursed_share",
             "unreconciled_count",
             "publication_state",
             "edit",
@@ -275,6 +302,17 @@ class AgreementTable(SiteTable):
                 _("Signed under it: %(what)s") % {"what": signed_under_text(under)},
             )
         return money(value)
+
+    def render_disbursed(self, value, record):
+        if not record.shown_disbursement_count:
+            return NOTHING
+        return money(value)
+
+    def render_disbursed_share(self, value):
+        return share_text(value)
+
+    def order_disbursed_share(self, queryset, is_descending):
+        return nulls_smallest(queryset, "shown_disbursed_share", is_descending), True
 
     def render_unreconciled_count(self, value, record):
         if value:
@@ -393,6 +431,55 @@ class AmendmentTable(SiteTable):
         return format_html(
             '<span class="flag">⚠ {}</span>', _("differs from the computed total")
         )
+
+
+class DisbursementTable(SiteTable):
+    admin_change_url = "admin:grants_disbursement_change"
+    indexed_sorts = ("date", "agreement", "kind", "amount")
+
+    date = tables.Column(verbose_name=_("Date"), order_by=sortable("date"))
+    agreement = tables.Column(
+        verbose_name=_("Agreement"),
+        accessor="agreement__code",
+        linkify=lambda record: record.agreement.get_absolute_url(),
+        order_by=sortable("agreement__code", "date"),
+    )
+    kind = tables.Column(verbose_name=_("Kind"), order_by=sortable("kind"))
+    provider = tables.Column(verbose_name=_("Provider"), orderable=False)
+    receiver = tables.Column(verbose_name=_("Receiver"), orderable=False)
+    description = tables.Column(
+        verbose_name=_("Description"), attrs={"td": {"class": "wide"}}, orderable=False
+    )
+    currency = tables.Column(
+        verbose_name=_("Currency"), accessor="agreement__currency", orderable=False
+    )
+    amount = tables.Column(
+        verbose_name=_("Amount"), attrs=NUM, order_by=sortable("amount")
+    )
+
+    class Meta(SiteTable.Meta):
+        model = Disbursement
+        fields = ()
+        # The figures first: on a phone the columns past the screen's width are
+        # reached by scrolling.
+        sequence = (
+            "date",
+            "agreement",
+            "currency",
+            "amount",
+            "kind",
+            "provider",
+            "receiver",
+            "description",
+            "publication_state",
+            "edit",
+        )
+
+    def render_date(self, value):
+        return date_format(value, "SHORT_DATE_FORMAT")
+
+    def render_amount(self, value):
+        return money(value)
 
 
 class ProgramAreaTable(SiteTable):

@@ -11,14 +11,20 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
 from . import ledger
-from .cache import cached_count
-from .charts import Bar, bar_chart
-from .filters import AgreementFilter, AmendmentFilter, ProgramAreaFilter
+from .cache import remember
+from .charts import Bar, Series, bar_chart, step_chart
+from .filters import (
+    AgreementFilter,
+    AmendmentFilter,
+    DisbursementFilter,
+    ProgramAreaFilter,
+)
 from .formatting import money_words, signed_under_text
 from .forms import amount_preview as amount_preview_text
 from .listing import ListPageView, shows_drafts
 from .models import (
     Agreement,
+    DisbursementKind,
     Organization,
     Participation,
     ProgramArea,
@@ -26,11 +32,15 @@ from .models import (
     SourceDocument,
 )
 from .related_rows import instance_from_row, related_rows
-from .tables import AgreementTable, AmendmentTable, ProgramAreaTable
+from .tables import AgreementTable, AmendmentTable, DisbursementTable, ProgramAreaTable
 
 LATEST_RESULTS = 8
 AREA_AGREEMENTS_SHOWN = 50
 FRAMEWORK_AGREEMENTS_SHOWN = 50
+DISBURSEMENTS_SHOWN = 20
+# Up to this many payments, the page reads them all in one query (the chart needs
+# every one); beyond, the latest ones and the chart's sums by date in two.
+PAYMENTS_READ_WHOLE = 500
 
 
 def result_model():
@@ -55,14 +65,21 @@ def home(request):
         Agreement.objects.public()
         .filter(program_areas__isnull=False)
         .values("currency", area=F("program_areas"))
-        .annotate(total=Sum("public_total"))
+        .annotate(total=Sum("public_total"), disbursed=Sum("public_disbursed"))
         .order_by("currency", "area")
     )
-    money_by_area = {(row["area"], row["currency"]): row["total"] for row in money_rows}
+    money_by_area, disbursed_by_area = {}, {}
+    for row in money_rows:
+        money_by_area[row["area"], row["currency"]] = row["total"]
+        disbursed_by_area[row["area"], row["currency"]] = row["disbursed"]
     currencies = [row["currency"] for row in totals]
     for area in areas:
         area.totals = [
-            (currency, money_by_area.get((area.pk, currency)))
+            (
+                currency,
+                money_by_area.get((area.pk, currency)),
+                disbursed_by_area.get((area.pk, currency)),
+            )
             for currency in currencies
         ]
     charts, same_money = [], []
@@ -179,6 +196,18 @@ class AmendmentListView(ListPageView):
     )
 
 
+class DisbursementListView(ListPageView):
+    csv_report_name = "disbursements"
+    filterset_class = DisbursementFilter
+    table_class = DisbursementTable
+    page_title = gettext_lazy("Disbursements")
+    intro = gettext_lazy(
+        "Money actually paid: disbursements from the donor to the recipient and "
+        "expenditure by the implementer, newest first, in each agreement's own "
+        "currency. A negative amount is a reimbursement or a correction."
+    )
+
+
 class ProgramAreaListView(ListPageView):
     csv_report_name = "program-areas"
     filterset_class = ProgramAreaFilter
@@ -211,7 +240,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
     its short lists (participants, program areas, source documents, as JSON:
     grants/related_rows.py); the first agreements signed under it; the amendment
     timeline; the results. A fifth counts the agreements signed under it when there
-    are more than are shown, remembered until the next write."""
+    are more than are shown, remembered until the next write. Where payments are
+    recorded (the stored count says so), one more reads them (two past
+    PAYMENTS_READ_WHOLE: the latest ones, and their sums by date for the chart)."""
 
     slug_field = "code"
     slug_url_kwarg = "code"
@@ -269,6 +300,7 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         under, under_count, under_summary = self.agreements_under(
             agreement, public_only=public_only
         )
+        execution = self.execution(agreement, timeline, public_only=public_only)
         participations, program_areas, documents = self.short_lists(agreement)
         context.update(
             {
@@ -290,12 +322,123 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 "visible_framework": framework if show_framework else None,
                 "chart": self.running_total_chart(agreement, timeline),
                 "sources": sorted(
-                    {*documents, *(a.source for a in timeline if a.source)},
+                    {
+                        *documents,
+                        *(a.source for a in timeline if a.source),
+                        *(p.source for p in execution["payments"] if p.source),
+                    },
                     key=lambda doc: (doc.title, doc.pk),
                 ),
+                "execution": execution,
             }
         )
         return context
+
+    def execution(self, agreement, timeline, *, public_only):
+        """Committed, disbursed and spent as the viewer sees them (the ledger's stored
+        figures), the latest payments and the chart of the totals over time."""
+
+        def shown(name):
+            return getattr(agreement, ledger.figure(name, public_only=public_only))
+
+        count = shown("disbursement_count")
+        committed, disbursed = shown("total"), shown("disbursed")
+        figures = {
+            "count": count,
+            "committed": committed,
+            "disbursed": disbursed,
+            "spent": shown("spent"),
+            "share": shown("disbursed_share"),
+            "over": disbursed - committed if count and disbursed > committed else None,
+            "payments": [],
+            "chart": None,
+        }
+        if not count:
+            return figures
+        payments = agreement.disbursements.all()
+        if public_only:
+            payments = payments.public()
+        newest = payments.select_related(
+            "provider", "receiver", "source"
+        ).newest_first()
+        if count <= PAYMENTS_READ_WHOLE:
+            every = list(newest)
+            figures["payments"] = every[:DISBURSEMENTS_SHOWN]
+            sums = {}
+            for payment in every:
+                key = (payment.date, payment.kind)
+                sums[key] = sums.get(key, 0) + payment.amount
+            by_date = [
+                {"date": day, "kind": kind, "amount": amount}
+                for (day, kind), amount in sorted(sums.items())
+            ]
+        else:
+            figures["payments"] = list(newest[:DISBURSEMENTS_SHOWN])
+            by_date = list(
+                payments.order_by()
+                .values("date", "kind")
+                .annotate(amount=Sum("amount"))
+                .order_by("date", "kind")
+            )
+        figures["more"] = count > len(figures["payments"])
+        figures["has_expenditure"] = any(
+            row["kind"] == DisbursementKind.EXPENDITURE for row in by_date
+        )
+        figures["chart"], figures["chart_rows"] = self.execution_chart(
+            agreement, timeline, by_date
+        )
+        return figures
+
+    @staticmethod
+    def execution_chart(agreement, timeline, by_date):
+        """Committed (by amendment date), disbursed and spent (by payment date), each
+        cumulative, on one time line; and the same numbers as table rows. Undated
+        amendments cannot be placed in time and are left out of the chart (the
+        table of amendments has them)."""
+        changes = {}
+        for amendment in timeline:
+            if amendment.signed_on is not None:
+                key = (amendment.signed_on, "committed")
+                changes[key] = changes.get(key, 0) + amendment.amount
+        for row in by_date:
+            changes[(row["date"], row["kind"])] = row["amount"]
+        totals = {"committed": 0, **{kind: 0 for kind in DisbursementKind.values}}
+        points = {name: [] for name in totals}
+        rows = []
+        for day in sorted({day for day, _name in changes}):
+            for name in totals:
+                if (day, name) in changes:
+                    totals[name] += changes[(day, name)]
+                    points[name].append((day, totals[name]))
+            rows.append({"date": day, **totals})
+        labels = {
+            "committed": _("Committed"),
+            DisbursementKind.DISBURSEMENT: _("Disbursed"),
+            DisbursementKind.EXPENDITURE: _("Spent"),
+        }
+        css = {
+            "committed": "committed",
+            DisbursementKind.DISBURSEMENT: "disbursed",
+            DisbursementKind.EXPENDITURE: "spent",
+        }
+        series = [
+            Series(label=labels[name], css=css[name], points=points[name])
+            for name in totals
+            if points[name]
+        ]
+        top = max([value for line in series for _day, value in line.points] + [0])
+        chart = step_chart(
+            series,
+            chart_id="execution-chart",
+            title=_("Committed and disbursed over time, %(currency)s")
+            % {"currency": agreement.currency},
+            description=_(
+                "Each line is a total to date: what the amendments signed so far "
+                "commit, and what has been paid out so far."
+            ),
+            top_text=f"{agreement.currency} {money_words(top)}",
+        )
+        return chart, rows
 
     @staticmethod
     def short_lists(agreement):
@@ -407,14 +550,16 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
         # By the indicators' ids (none: no query), newest first: read backwards from
         # an index, not sorted at scale.
         results = results.filter(indicator__in=indicators).newest_first()
+        totals = area_totals(area, agreements, public_only=public_only)
         context.update(
             {
+                "totals": totals,
                 "agreements": agreements.with_figures(public_only=public_only)
                 .select_related("donor", "recipient")
                 .order_by("code", "pk")[:AREA_AGREEMENTS_SHOWN],
                 # A large area funds thousands of agreements: the page shows the
                 # first ones and links to the agreements list filtered on the area.
-                "agreement_count": cached_count(agreements),
+                "agreement_count": sum(row["agreements"] for row in totals),
                 "indicators": indicators,
                 "results": results.select_related("indicator", "agreement")[
                     :LATEST_RESULTS
@@ -423,6 +568,26 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
             }
         )
         return context
+
+
+def area_totals(area, agreements, *, public_only):
+    """Per currency (never added across them): how many of the area's agreements,
+    what they commit and what they have disbursed. A scan of the area's agreements,
+    remembered until the next write (grants/cache.py)."""
+
+    def compute():
+        return list(
+            agreements.order_by()
+            .values("currency")
+            .annotate(
+                agreements=Count("pk"),
+                committed=Sum(ledger.figure("total", public_only=public_only)),
+                disbursed=Sum(ledger.figure("disbursed", public_only=public_only)),
+            )
+            .order_by("currency")
+        )
+
+    return remember("area-totals", (area.pk, public_only), compute)
 
 
 @require_safe

@@ -6,6 +6,17 @@ from django.db import migrations, models
 from grants.migrations import _postgres
 
 
+# The agreement's figures as of this migration (the ledger's list grew later).
+FIGURES = (
+    "total",
+    "public_total",
+    "stated_count",
+    "public_stated_count",
+    "unreconciled_count",
+    "public_unreconciled_count",
+)
+
+
 def store_figures(apps, schema_editor):
     """The ledger's figures for the rows there already are (grants/ledger.py). A
     public running total below zero must be mended by hand before this runs: the
@@ -38,7 +49,7 @@ def store_figures(apps, schema_editor):
                 public_running_total=line.public_running_total,
             )
         Agreement.objects.using(alias).filter(pk=agreement.pk).update(
-            **{name: getattr(book.totals, name) for name in ledger.FIGURES["agreement"]}
+            **{name: getattr(book.totals, name) for name in FIGURES}
         )
     if negative:
         raise RuntimeError(

@@ -38,3 +38,26 @@ def analyze(*tables):
             schema_editor.execute(f'ANALYZE "{table}"')
 
     return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)
+
+
+def create_nulls_first_sort_indexes(indexes):
+    """`(column ASC NULLS FIRST, id)` indexes: a sort that takes an empty value as the
+    smallest (SQLite's order, kept on PostgreSQL too: grants.tables.nulls_smallest)
+    read from the index in both directions. SQLite's own indexes already order so."""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name, table, column in indexes:
+            schema_editor.execute(
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
+                f'("{column}" ASC NULLS FIRST, "id" ASC)'
+            )
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name, _table, _column in indexes:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(forwards, backwards, elidable=False)

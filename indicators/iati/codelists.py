@@ -72,6 +72,9 @@ TRANSACTION_TYPE_NAMES = {
 }
 OUTGOING_COMMITMENT = "2"
 INCOMING_COMMITMENT = "11"
+# Payments (grants.models.DisbursementKind) as transaction types, both ways.
+PAYMENT_TRANSACTION_TYPE = {"disbursement": "3", "expenditure": "4"}
+PAYMENT_KIND = {code: kind for kind, code in PAYMENT_TRANSACTION_TYPE.items()}
 # The results of an agreement are not classified as output, outcome or impact.
 RESULT_TYPE_OTHER = "9"
 DOCUMENT_CATEGORY_WEB_PAGE = "A12"

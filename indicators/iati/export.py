@@ -2,7 +2,8 @@
 
 Only public rows go out: every queryset below starts from `public()`. The mapping
 follows shared/iati/NOTES.md: amendments are commitment transactions (type 2, a
-de-obligation negative), results are result/indicator/period, program areas with a
+de-obligation negative), disbursements and expenditure transactions of types 3 and 4
+(a reimbursement negative), results are result/indicator/period, program areas with a
 DAC code are sectors, source documents with a web address are document-links.
 """
 
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from grants.models import Agreement, Amendment, ParticipantRole
+from grants.models import Agreement, Amendment, Disbursement, ParticipantRole
 from indicators.models import Direction, Measure, Result
 
 from . import codelists
@@ -62,6 +63,13 @@ def public_agreements():
                 "amendments",
                 queryset=Amendment.objects.public().order_by("sequence"),
                 to_attr="public_amendments",
+            ),
+            Prefetch(
+                "disbursements",
+                queryset=Disbursement.objects.public()
+                .select_related("provider", "receiver")
+                .order_by("date", "pk"),
+                to_attr="public_disbursements",
             ),
             Prefetch(
                 "results",
@@ -192,6 +200,21 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _narrative(_sub(transaction, "description"), amendment.title)
         _org(transaction, "provider-org", agreement.donor)
         _org(transaction, "receiver-org", agreement.recipient)
+    for payment in _prefetched(agreement, "public_disbursements", _public_payments):
+        transaction = _sub(activity, "transaction")
+        _sub(
+            transaction,
+            "transaction-type",
+            code=codelists.PAYMENT_TRANSACTION_TYPE[payment.kind],
+        )
+        _sub(transaction, "transaction-date", **{"iso-date": _date(payment.date)})
+        _value(transaction, payment.amount, currency, payment.date)
+        if payment.description:
+            _narrative(_sub(transaction, "description"), payment.description)
+        if payment.provider_id:
+            _org(transaction, "provider-org", payment.provider)
+        if payment.receiver_id:
+            _org(transaction, "receiver-org", payment.receiver)
     for document in sorted(agreement.source_documents.all(), key=lambda d: d.pk):
         if document.url:
             _document_link(activity, document)
@@ -308,6 +331,14 @@ def result_element(indicator, rows):
 
 def _public_amendments(agreement):
     return list(agreement.amendments.public().order_by("sequence"))
+
+
+def _public_payments(agreement):
+    return list(
+        agreement.disbursements.public()
+        .select_related("provider", "receiver")
+        .order_by("date", "pk")
+    )
 
 
 def _public_results(agreement):

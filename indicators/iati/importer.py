@@ -37,6 +37,7 @@ from grants.models import (
     Budget,
     BudgetStatus,
     BudgetType,
+    Disbursement,
     Organization,
     OrganizationKind,
     ParticipantRole,
@@ -44,6 +45,7 @@ from grants.models import (
     ProgramArea,
     PublicationState,
     SourceDocument,
+    paid_by_now,
 )
 from indicators.models import (
     Aggregation,
@@ -382,6 +384,7 @@ class ActivityImport:
         areas = self.write_sectors(agreement)
         self.write_documents(agreement)
         self.write_amendments(agreement, commitments)
+        self.write_payments(agreement, self.read_payments(currency))
         self.write_budgets(agreement, currency)
         self.write_results(agreement, areas)
         self.read_parent()
@@ -655,11 +658,12 @@ class ActivityImport:
         if kept not in by_type and codelists.INCOMING_COMMITMENT in by_type:
             kept = codelists.INCOMING_COMMITMENT
         for type_code, elements in by_type.items():
-            if type_code != kept:
+            if type_code != kept and type_code not in codelists.PAYMENT_KIND:
                 skipped[type_code] += len(elements)
         if skipped:
             self.report.notes.append(
-                "transactions not imported (the tracker records commitments only): "
+                "transactions not imported (the tracker records commitments, "
+                "disbursements and expenditure): "
                 + ", ".join(
                     f"{n} {codelists.TRANSACTION_TYPE_NAMES.get(t, 'of type ' + repr(t))}"
                     for t, n in sorted(skipped.items(), key=lambda i: i[0].zfill(3))
@@ -667,27 +671,110 @@ class ActivityImport:
             )
         commitments = []
         for position, element in by_type.get(kept, []):
-            value = element.find("value")
-            date = parse_date(
-                child_attr(element, "transaction-date", "iso-date")
-            ) or parse_date(value.get("value-date") if value is not None else None)
-            amount = parse_decimal(value.text if value is not None else None)
+            date, amount, currency = transaction_value(element, default_currency)
             if date is None or amount is None:
                 raise SkipActivity(
                     f"commitment #{position + 1} has an unreadable date or amount "
-                    f"({self._text(value)!r}): the total would be wrong"
+                    f"({self._text(element.find('value'))!r}): the total would be wrong"
                 )
-            currency = (
-                (value.get("currency") or default_currency).strip().upper()
-                if value is not None
-                else default_currency
-            )
             title = self.narrative(element.find("description")) or (
                 f"{codelists.TRANSACTION_TYPE_NAMES[kept]} of {date.isoformat()}"
             )
             commitments.append((date, position, amount, currency, title[:500]))
         commitments.sort(key=lambda c: (c[0], c[1]))
         return [(d, a, c, t) for d, _p, a, c, t in commitments]
+
+    def read_payments(self, currency):
+        """Disbursements (type 3) and expenditure (type 4) as unsaved Disbursement
+        rows, in date order, provider and receiver kept. One in another currency
+        than the agreement's, or unreadable, is left out with a note (its amount
+        cannot be added to the others)."""
+        payments, foreign = [], Counter()
+        for position, element in enumerate(self.element.findall("transaction")):
+            type_code = child_attr(element, "transaction-type", "code").strip()
+            kind = codelists.PAYMENT_KIND.get(type_code)
+            if kind is None:
+                continue
+            date, amount, paid_in = transaction_value(element, currency)
+            if date is None or amount is None:
+                self.report.notes.append(
+                    f"{codelists.TRANSACTION_TYPE_NAMES[type_code]} #{position + 1}: "
+                    "unreadable date or amount "
+                    f"({self._text(element.find('value'))!r}) left out"
+                )
+                continue
+            if paid_in != currency:
+                foreign[paid_in] += 1
+                continue
+            if date > paid_by_now():
+                self.report.notes.append(
+                    f"{codelists.TRANSACTION_TYPE_NAMES[type_code]} #{position + 1} "
+                    f"dated {date.isoformat()}, in the future: left out"
+                )
+                continue
+            provider = self.read_org(element.find("provider-org"))
+            receiver = self.read_org(element.find("receiver-org"))
+            payments.append(
+                (
+                    date,
+                    position,
+                    Disbursement(
+                        kind=kind,
+                        date=date,
+                        amount=amount.quantize(TWO_PLACES),
+                        description=self.narrative(element.find("description")) or "",
+                        provider=self.organization(provider) if provider else None,
+                        receiver=self.organization(receiver) if receiver else None,
+                        publication=PublicationState.DRAFT,
+                    ),
+                )
+            )
+        if foreign:
+            self.report.notes.append(
+                "payments in another currency than the agreement's left out: "
+                + ", ".join(f"{n} in {code}" for code, n in sorted(foreign.items()))
+            )
+        payments.sort(key=lambda p: (p[0], p[1]))
+        return [payment for _d, _p, payment in payments]
+
+    def write_payments(self, agreement, payments):
+        """The activity's payments in place of the agreement's (drafts, as amendments
+        are). Payments whose totals the ledger refuses (a reimbursement of more than
+        the file shows paid) are all left out, with the reason."""
+        key = lambda p: (  # noqa: E731
+            p.kind,
+            p.date,
+            p.amount,
+            p.description,
+            p.provider_id,
+            p.receiver_id,
+        )
+        existing = list(agreement.disbursements.order_by("date", "pk"))
+        if sorted(map(key, existing), key=str) == sorted(map(key, payments), key=str):
+            return
+        try:
+            ledger.check(
+                [],
+                currency=agreement.currency,
+                payments=[
+                    ledger.Payment(p.kind, p.date, p.amount, published=False)
+                    for p in payments
+                ],
+            )
+        except ValidationError as error:
+            self.report.notes.append(
+                "disbursements not imported: " + "; ".join(error.messages)
+            )
+            payments = []
+        with ledger.batch():
+            for payment in existing:
+                payment.delete()
+            for payment in payments:
+                payment.agreement = agreement
+                payment.full_clean()
+                payment.save()
+        self.report.created["disbursements"] += len(payments)
+        self.changed = True
 
     def write_amendments(self, agreement, commitments):
         wanted = [
@@ -986,6 +1073,20 @@ class ActivityImport:
             value = (dimension.get("value") or "").strip()
             parts.append(value if name == "disaggregation" else f"{name}: {value}")
         return "; ".join(parts)
+
+
+def transaction_value(element, default_currency: str):
+    """(date, amount, currency) of a transaction: its transaction-date, else its
+    value-date; None for what cannot be read."""
+    value = element.find("value")
+    date = parse_date(child_attr(element, "transaction-date", "iso-date"))
+    if date is None and value is not None:
+        date = parse_date(value.get("value-date"))
+    amount = parse_decimal(value.text if value is not None else None)
+    currency = default_currency
+    if value is not None:
+        currency = (value.get("currency") or default_currency).strip().upper()
+    return date, amount, currency
 
 
 def child_attr(element, tag: str, name: str) -> str:

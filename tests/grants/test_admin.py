@@ -59,6 +59,8 @@ class AdminPagesTests(TestCase):
             "publication": agreement.publication,
             "participations-TOTAL_FORMS": "0",
             "participations-INITIAL_FORMS": "0",
+            "disbursements-TOTAL_FORMS": "0",
+            "disbursements-INITIAL_FORMS": "0",
             "amendments-TOTAL_FORMS": "2",
             "amendments-INITIAL_FORMS": "1",
             "amendments-0-id": first.pk,

@@ -314,7 +314,14 @@ class CatalogueTests(TestCase):
         names = [report.name for report in get_reports()]
         self.assertEqual(
             names,
-            ["agreements", "amendments", "program-areas", "indicators", "results"],
+            [
+                "agreements",
+                "amendments",
+                "disbursements",
+                "program-areas",
+                "indicators",
+                "results",
+            ],
         )
         for report in get_reports():
             self.assertContains(

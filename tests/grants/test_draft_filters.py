@@ -82,7 +82,7 @@ class DraftValuesInFiltersTests(TestCase):
         )
 
     def test_lists_were_found(self):
-        self.assertEqual(len(self.lists), 5)
+        self.assertEqual(len(self.lists), 6)
 
     def test_a_draft_value_answers_like_an_unknown_value_on_every_filter(self):
         checked = 0

@@ -284,9 +284,9 @@ class InlineTests(LedgerAssertions, TestCase):
         self.assertNotContains(response, "icon-yes")
         self.assertNotContains(response, "✓")
         self.assertNotContains(response, "<p>None</p>")
-        # The agreement's total and reconciliation, and the same two of the empty
-        # amendment the stacked inline keeps as its template for "Add another".
-        self.assertContains(response, '<div class="readonly">—</div>', count=4)
+        # The agreement's total and reconciliation, its payments' empty row, and
+        # the two of the empty amendment the stacked inline keeps as its template.
+        self.assertContains(response, '<div class="readonly">—</div>', count=5)
 
     def test_the_spanish_admin_reads_a_decimal_comma(self):
         response = self.client.post(

@@ -94,7 +94,7 @@ class RowsTests(TestCase):
     def test_no_rows_gives_the_empty_text_across_every_column(self):
         response = self.client.get(reverse("grants:agreement-list"), {"q": "nothing"})
         self.assertInHTML(
-            '<tr><td colspan="9">Nothing matches these filters.</td></tr>',
+            '<tr><td colspan="11">Nothing matches these filters.</td></tr>',
             body(response) + "</tbody>",
         )
 

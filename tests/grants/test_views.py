@@ -238,7 +238,7 @@ class PublicPagesTests(SeedWithDraftsMixin, TestCase):
         response = self.client.get(reverse("grants:home"))
         area = next(a for a in response.context["areas"] if a.pk == self.area.pk)
         self.assertEqual(area.agreement_count, 2)
-        self.assertEqual(area.totals, [("USD", Decimal("202900100.00"))])
+        self.assertEqual(area.totals, [("USD", Decimal("202900100.00"), 0)])
         total = response.context["totals"][0]
         self.assertEqual(total["agreements"], 2)
         self.assertEqual(total["total"], Decimal("202900100.00"))

@@ -12,6 +12,7 @@ from okfn_iati import enums
 from grants.models import (
     AgreementStatus,
     Budget,
+    Disbursement,
     OrganizationKind,
     ParticipantRole,
     Participation,
@@ -218,6 +219,31 @@ def make_generated_data():
         amount=Decimal("999.00"),
         publication=PublicationState.DRAFT,
     )
+    # Payments: a disbursement from the donor to the implementer, a reimbursement,
+    # expenditure, and a draft that never goes out.
+    for kind, day, amount, provider, receiver, publication in [
+        (
+            "disbursement",
+            datetime.date(2020, 6, 1),
+            "400000.00",
+            donor,
+            implementer,
+            None,
+        ),
+        ("disbursement", datetime.date(2021, 6, 1), "-25000.00", None, None, None),
+        ("expenditure", datetime.date(2021, 9, 30), "180000.00", None, None, None),
+        ("disbursement", datetime.date(2022, 1, 1), "1.00", None, None, "draft"),
+    ]:
+        Disbursement.objects.create(
+            agreement=water_agreement,
+            kind=kind,
+            date=day,
+            amount=Decimal(amount),
+            provider=provider,
+            receiver=receiver,
+            description="Returned unused funds" if amount.startswith("-") else "",
+            publication=publication or PublicationState.PUBLISHED,
+        )
     Budget.objects.create(
         agreement=water_agreement,
         period_start=datetime.date(2021, 1, 1),

@@ -85,8 +85,10 @@ class GeneratedExportTests(TestCase):
     def test_public_amendments_are_commitments_and_a_de_obligation_is_negative(self):
         transactions = self.water.findall("transaction")
         self.assertEqual(
-            [t.find("transaction-type").get("code") for t in transactions], ["2"] * 3
+            [t.find("transaction-type").get("code") for t in transactions],
+            ["2"] * 3 + ["3", "3", "4"],
         )
+        transactions = transactions[:3]
         self.assertEqual(
             [
                 (t.find("transaction-date").get("iso-date"), t.findtext("value"))
@@ -99,6 +101,26 @@ class GeneratedExportTests(TestCase):
             ],
         )
         self.assertEqual(transactions[1].find("value").get("value-date"), "2021-01-15")
+
+    def test_public_payments_are_disbursements_and_expenditure(self):
+        payments = [
+            (
+                t.find("transaction-type").get("code"),
+                t.find("transaction-date").get("iso-date"),
+                t.findtext("value"),
+                t.findtext("description/narrative"),
+                t.findtext("receiver-org/narrative"),
+            )
+            for t in self.water.findall("transaction")[3:]
+        ]
+        self.assertEqual(
+            payments,
+            [
+                ("3", "2020-06-01", "400000.00", None, "Agua Limpia"),
+                ("3", "2021-06-01", "-25000.00", "Returned unused funds", None),
+                ("4", "2021-09-30", "180000.00", None, None),
+            ],
+        )
 
     def test_participants_keep_their_roles(self):
         roles = [

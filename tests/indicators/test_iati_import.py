@@ -1,3 +1,4 @@
+import datetime
 import io
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from grants.models import (
     Agreement,
     Amendment,
     Budget,
+    Disbursement,
     Organization,
     Participation,
     ProgramArea,
@@ -313,6 +315,7 @@ def empty_the_database():
     Result.objects.all().delete()
     Indicator.objects.all().delete()
     Amendment.objects.all().delete()
+    Disbursement.objects.all().delete()
     Budget.objects.all().delete()
     Participation.objects.all().delete()
     Agreement.objects.update(framework=None)
@@ -328,6 +331,7 @@ def publish_everything():
     published = {"publication": PublicationState.PUBLISHED, "published_at": now}
     Agreement.objects.update(**published)
     Amendment.objects.update(**published)
+    Disbursement.objects.update(**published)
     Indicator.objects.update(**published)
     Result.objects.update(status=ResultStatus.APPROVED, approved_at=now)
 
@@ -461,6 +465,48 @@ class RealFilesTests(TestCase):
         again = import_files([(f.name, f.read_bytes()) for f in self.files])
         self.assertEqual(counts(), before)
         self.assertNotIn("created", {a.outcome for r in again for a in r.activities})
+
+    def test_usaid_disbursements_are_kept_with_their_receiver(self):
+        usaid = next(f for f in self.files if f.name == "usaid-bo-trimmed.xml")
+        [report] = import_files([(usaid.name, usaid.read_bytes())])
+        by_id = {a.identifier: a for a in report.activities}
+        activity = by_id["US-GOV-1-511-IL-0660.00/2013/093"]
+        self.assertEqual(activity.created["disbursements"], 3)
+        self.assertFalse(any("Disbursement" in note for note in activity.notes))
+        agreement = Agreement.objects.get(iati_identifier=activity.identifier)
+        self.assertEqual(
+            list(
+                agreement.disbursements.order_by("date").values_list(
+                    "kind", "date", "amount", "receiver__name", "publication"
+                )
+            ),
+            [
+                (
+                    "disbursement",
+                    datetime.date(2013, 3, 31),
+                    Decimal("14367.00"),
+                    "Government of Bolivia",
+                    PublicationState.DRAFT,
+                ),
+                (
+                    "disbursement",
+                    datetime.date(2013, 6, 30),
+                    Decimal("110231.00"),
+                    "Government of Bolivia",
+                    PublicationState.DRAFT,
+                ),
+                (
+                    "disbursement",
+                    datetime.date(2013, 9, 30),
+                    Decimal("8587.00"),
+                    "Government of Bolivia",
+                    PublicationState.DRAFT,
+                ),
+            ],
+        )
+        agreement.refresh_from_db()
+        self.assertEqual(agreement.disbursed, Decimal("133185.00"))
+        self.assertEqual(agreement.public_disbursed, Decimal("0.00"))
 
     @override_settings(**REPORTING)
     def test_imported_real_activities_export_valid_once_published(self):

@@ -157,7 +157,7 @@ class ResultAdminExportTests(TestCase):
 
 
 class EveryReportOnDemoDataTests(TestCase):
-    """All five reports over generated data with drafts: exactly the public rows,
+    """All six reports over generated data with drafts: exactly the public rows,
     unfiltered and filtered."""
 
     KEYS = {
@@ -165,6 +165,10 @@ class EveryReportOnDemoDataTests(TestCase):
         "amendments": (
             ["agreement_code", "sequence"],
             ["agreement__code", "sequence"],
+        ),
+        "disbursements": (
+            ["agreement_code", "kind", "date", "amount"],
+            ["agreement__code", "kind", "date", "amount"],
         ),
         "program-areas": (["code"], ["code"]),
         "indicators": (["code"], ["code"]),

@@ -32,12 +32,13 @@ from django.utils.module_loading import import_string
 
 from grants.cache import bump_public_version
 from grants.listing import COSTLY_SORT_MAX_ROWS
-from grants.models import Agreement, Amendment, ProgramArea
+from grants.models import Agreement, Amendment, Disbursement, ProgramArea
 from indicators.models import Indicator, Result
 
 LIST_PATHS = [
     "/agreements/",
     "/amendments/",
+    "/disbursements/",
     "/program-areas/",
     "/indicators/",
     "/results/",
@@ -46,6 +47,7 @@ LIST_PATHS = [
 SORTED_LISTS = {
     "/agreements/": "grants.tables.AgreementTable",
     "/amendments/": "grants.tables.AmendmentTable",
+    "/disbursements/": "grants.tables.DisbursementTable",
     "/results/": "indicators.tables.ResultTable",
 }
 ADMIN_PATHS = [
@@ -53,6 +55,7 @@ ADMIN_PATHS = [
     "/admin/grants/agreement/?publication__exact=published",
     "/admin/grants/amendment/",
     "/admin/grants/amendment/?publication__exact=draft",
+    "/admin/grants/disbursement/",
     "/admin/indicators/result/",
     "/admin/indicators/result/?status__exact=approved",
 ]
@@ -87,11 +90,13 @@ class Command(BaseCommand):
             "db": connection.vendor,
             "agreements": Agreement.objects.count(),
             "amendments": Amendment.objects.count(),
+            "disbursements": Disbursement.objects.count(),
             "results": Result.objects.count(),
         }
         self.stdout.write(
             f"database {summary['db']}: {summary['agreements']} agreements, "
-            f"{summary['amendments']} amendments, {summary['results']} results"
+            f"{summary['amendments']} amendments, {summary['disbursements']} "
+            f"disbursements, {summary['results']} results"
         )
         variants = self.list_variants()
         with self.static_files(), override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
@@ -149,6 +154,7 @@ class Command(BaseCommand):
         filters = {
             "/agreements/": f"currency={agreement.currency if agreement else 'USD'}",
             "/amendments/": f"agreement={rare}",
+            "/disbursements/": "kind=expenditure",
             "/program-areas/": f"q={area.name.split()[0] if area else 'a'}",
             "/indicators/": f"unit={indicator.unit if indicator else 'people'}",
             "/results/": f"indicator={indicator.code if indicator else 'none'}",
@@ -156,6 +162,7 @@ class Command(BaseCommand):
         sorts = {
             "/agreements/": "-title",
             "/amendments/": "-amount",
+            "/disbursements/": "-amount",
             "/program-areas/": "-agreement_count",
             "/indicators/": "-name",
             "/results/": "period_start",
@@ -170,6 +177,8 @@ class Command(BaseCommand):
                 f"{path}?sort={sorts[path]}",
                 f"{path}?page=50",
             ]
+        # The agreements that have disbursed less than a quarter of their total.
+        variants.append("/agreements/?share_max=25")
         return variants
 
     def sort_timings(self):
@@ -204,6 +213,13 @@ class Command(BaseCommand):
         for agreement in (by_size.first(), by_size.last()):
             if agreement:
                 paths.append(agreement.get_absolute_url())
+        # The agreement with the most payments (hundreds in generate_demo's data).
+        most_paid = Agreement.objects.public().order_by(
+            "-public_disbursement_count", "pk"
+        )
+        agreement = most_paid.first()
+        if agreement is not None and agreement.public_disbursement_count:
+            paths.append(agreement.get_absolute_url())
         for model in (ProgramArea, Indicator):
             obj = model.objects.public().first()
             if obj is not None and hasattr(obj, "get_absolute_url"):
@@ -223,7 +239,16 @@ class Command(BaseCommand):
                     "flat": small == large,
                 }
             )
-        details = self.detail_paths()[:2]
+        # Two agreements alike but for their size: the fewest and the most
+        # amendments among those with published payments (a page with payments
+        # reads them in two more queries, whatever their number).
+        paid = (
+            Agreement.objects.public()
+            .filter(public_disbursement_count__gt=0)
+            .annotate(n=Count("amendments"))
+            .order_by("n", "public_disbursement_count", "pk")
+        )
+        details = [a.get_absolute_url() for a in (paid.first(), paid.last()) if a]
         if len(details) == 2:
             small, large = (self.count_queries(p) for p in details)
             rows.append(

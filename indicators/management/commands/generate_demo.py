@@ -28,6 +28,8 @@ from grants.models import (
     AgreementKind,
     AgreementStatus,
     Amendment,
+    Disbursement,
+    DisbursementKind,
     Organization,
     ParticipantRole,
     Participation,
@@ -203,6 +205,7 @@ class Command(BaseCommand):
                 rng, agreements, donors, recipients, implementers, areas, sources
             )
             amendment_count = make_amendments(rng, agreement_rows, sources)
+            payment_count = make_disbursements(rng, agreement_rows, sources)
             indicators = make_indicators(rng, areas)
             make_results(rng, results, agreement_rows, indicators, sources)
             # Bulk inserts send no signals: cached pages and values go stale here.
@@ -210,7 +213,8 @@ class Command(BaseCommand):
         refresh_statistics()
         self.stdout.write(
             f"Generated {len(agreement_rows)} agreements, {amendment_count} amendments, "
-            f"{len(indicators)} indicators and {results} results (seed {seed})."
+            f"{payment_count} disbursements, {len(indicators)} indicators and "
+            f"{results} results (seed {seed})."
         )
 
 
@@ -228,6 +232,7 @@ def refresh_statistics():
             Agreement,
             Agreement.program_areas.through,
             Amendment,
+            Disbursement,
             Indicator,
             Result,
         )
@@ -252,6 +257,7 @@ def delete_demo():
     Result.objects.filter(indicator__in=indicators).delete()
     Result.objects.filter(agreement__in=agreements).delete()
     Amendment.objects.filter(agreement__in=agreements).delete()
+    Disbursement.objects.filter(agreement__in=agreements).delete()
     agreements.update(framework=None)
     agreements.delete()
     indicators.delete()
@@ -493,6 +499,127 @@ def make_amendments(rng, agreement_rows, sources):
     count = 0
     for batch in batched(generate(), BATCH_SIZE):
         Amendment.objects.bulk_create(batch)
+        count += len(batch)
+    return count
+
+
+def make_disbursements(rng, agreement_rows, sources):
+    """Payments that lag behind the commitments: about one agreement in six has none
+    yet, some are fully disbursed, some barely, a few received more than committed,
+    and a few had money reimbursed. Expenditure trails the disbursements. A payment
+    is published only where every earlier one is, so that a reimbursement never
+    takes the public totals below zero."""
+    figures = {
+        pk: (total_cents, donor, recipient)
+        for pk, total_cents, donor, recipient in (
+            Agreement.objects.filter(code__startswith="DEMO-", total__gt=0)
+            .values_list("pk", "total", "donor_id", "recipient_id")
+            .iterator(chunk_size=BATCH_SIZE)
+        )
+    }
+
+    # One large program is paid every week for five years: an agreement page with
+    # hundreds of payments (manage.py benchmark times it).
+    weekly = {"first": True}
+
+    # Payments are in the past: those that would fall after this date are not made
+    # yet (a fixed date, so a seed always gives the same data).
+    last_day = datetime.date(2025, 12, 31)
+
+    def payments(pk, published, start, end, target, donor, recipient, kind):
+        count = rng.randrange(1, 7)
+        if weekly["first"] and kind == DisbursementKind.DISBURSEMENT and published:
+            weekly["first"] = False
+            count, end = 260, start + datetime.timedelta(days=5 * 365)
+        days = max((end - start).days, 30)
+        lag = rng.randrange(60, 240)
+        paid = 0
+        public = published
+        for index in range(count):
+            cents = target // count if index < count - 1 else target - paid
+            day = start + datetime.timedelta(days=lag + days * index // max(count, 1))
+            if day > last_day:
+                break
+            if cents <= 0:
+                continue
+            paid += cents
+            public = public and (count > 100 or rng.random() < 0.93)
+            yield Disbursement(
+                agreement_id=pk,
+                kind=kind,
+                date=day,
+                amount=money(cents),
+                provider_id=donor if kind == DisbursementKind.DISBURSEMENT else None,
+                receiver_id=recipient
+                if kind == DisbursementKind.DISBURSEMENT
+                else None,
+                description=""
+                if rng.random() < 0.8
+                else f"Desembolso {index + 1} de {count}.",
+                source=rng.choice(sources) if rng.random() < 0.3 else None,
+                publication=PUBLISHED if public else DRAFT,
+            )
+        reimbursed_on = start + datetime.timedelta(days=lag + days + 30)
+        if (
+            kind == DisbursementKind.DISBURSEMENT
+            and paid
+            and reimbursed_on <= last_day
+            and rng.random() < 0.04
+        ):
+            # A reimbursement of part of what was paid, published with the rest.
+            yield Disbursement(
+                agreement_id=pk,
+                kind=kind,
+                date=reimbursed_on,
+                amount=money(-(paid * rng.randrange(1, 10) // 100 // 100 * 100)),
+                description="Reembolso de fondos no utilizados.",
+                publication=PUBLISHED if public else DRAFT,
+            )
+
+    def generate():
+        for pk, _donor_index, published, start, end, is_framework in agreement_rows:
+            if is_framework or pk not in figures:
+                continue
+            total, donor, recipient = figures[pk]
+            total_cents = int(total * 100)
+            draw = rng.random()
+            if draw < 0.16:
+                continue  # nothing paid yet
+            if draw < 0.30:
+                share = 100  # fully disbursed
+            elif draw < 0.31:
+                share = rng.randrange(101, 115)  # more than committed
+            elif draw < 0.50:
+                share = rng.randrange(2, 20)  # barely
+            else:
+                share = rng.randrange(25, 96)
+            target = total_cents * share // 100
+            yield from payments(
+                pk,
+                published,
+                start,
+                end,
+                target,
+                donor,
+                recipient,
+                DisbursementKind.DISBURSEMENT,
+            )
+            if rng.random() < 0.5:
+                spent = target * rng.randrange(60, 100) // 100
+                yield from payments(
+                    pk,
+                    published,
+                    start + datetime.timedelta(days=90),
+                    end + datetime.timedelta(days=90),
+                    spent,
+                    None,
+                    None,
+                    DisbursementKind.EXPENDITURE,
+                )
+
+    count = 0
+    for batch in batched(generate(), BATCH_SIZE):
+        Disbursement.objects.bulk_create(batch)
         count += len(batch)
     return count
 
