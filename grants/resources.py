@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import ModelInstanceLoader
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -165,9 +166,35 @@ class BooleanTextWidget(widgets.BooleanWidget):
         raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
 
 
+class ConventionInstanceLoader(ModelInstanceLoader):
+    """Finds the record a row updates by its key columns read as the rest of the row
+    is: a key that is a number (a disbursement's amount) in the file's decimal
+    convention, so 1.500 in a decimal-comma file finds the payment of 1500."""
+
+    def get_instance(self, row):
+        decimal = getattr(self.resource, "number_decimal", None)
+        params = {
+            self.resource.fields[key].attribute: self.resource.fields[key].clean(
+                row, number_decimal=decimal
+            )
+            for key in self.resource.get_import_id_fields()
+        }
+        if not params:
+            return None
+        try:
+            return self.get_queryset().get(**params)
+        except self.resource._meta.model.DoesNotExist:
+            return None
+
+
 class StaffImportResource(resources.ModelResource):
     """Shared rules: drafts only, locked records refused, no lost updates between the
     preview and the confirmation, who and why in the history."""
+
+    number_decimal = None  # the file's decimal convention (import_data's kwarg)
+
+    class Meta:
+        instance_loader_class = ConventionInstanceLoader
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -191,6 +218,10 @@ class StaffImportResource(resources.ModelResource):
 
     def make_draft(self, instance, user):
         raise NotImplementedError
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.number_decimal = kwargs.get("number_decimal")
 
     def get_instance(self, instance_loader, row):
         try:
