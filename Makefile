@@ -19,9 +19,17 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# axe-core, the accessibility engine the browser tests run in each page
+# (tests/e2e/test_responsive.py), from npm into the virtualenv; pinned.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
+$(AXE_CORE): | $(BIN)/python
+	npm install --silent --no-audit --no-fund --no-save --prefix $(VENV)/node axe-core@$(AXE_CORE_VERSION)
+
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(AXE_CORE)
 
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from .jobs import spreadsheets
 from .jobs.runner import job_start, upload_store
+from .spreadsheet_reading import write_csv
 
 
 def result_problems(result) -> list[str]:
@@ -90,7 +91,6 @@ class VersionedConfirmImportForm(ConfirmImportForm):
 
 class StaffImportMixin(ImportMixin):
     formats = [CSV, XLSX]
-    from_encoding = "utf-8-sig"  # a byte-order mark from Excel is read, not imported
     import_form_class = FormatFromNameImportForm
     confirm_form_class = VersionedConfirmImportForm
     import_template_name = "admin/workflow/import.html"
@@ -182,7 +182,16 @@ class StaffImportMixin(ImportMixin):
         dataset = self.import_template_dataset()
         name = f"{self.opts.model_name}-import-template.{extension}"
         if extension == "csv":
-            content = "\ufeff" + dataset.export("csv")
+            decimal = "," if request.GET.get("decimal") == "comma" else "."
+            if decimal == ",":
+                name = f"{self.opts.model_name}-import-template-decimal-comma.csv"
+            content = write_csv(
+                dataset,
+                decimal=decimal,
+                number_columns=self.get_import_resource_classes(None)[
+                    0
+                ].number_columns(),
+            )
             response = HttpResponse(content, content_type="text/csv; charset=utf-8")
         elif extension == "xlsx":
             response = HttpResponse(

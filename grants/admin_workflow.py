@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .pagination import EstimatedCountPaginator
 from .versioning import StaleRecordError, stale_message
@@ -77,7 +77,7 @@ class VersionedInlineForm(forms.ModelForm):
 
 class VersionedAdminForm(VersionedInlineForm):
     change_reason = forms.CharField(
-        label=gettext_lazy("reason for this change"),
+        label=gettext_lazy("Reason for this change"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=gettext_lazy(
@@ -140,7 +140,7 @@ class LockedRowsInlineFormSet(forms.BaseInlineFormSet):
                 raise ValidationError(
                     _(
                         "“%(object)s” is published or approved: give a reason for this "
-                        "change in the “reason for this change” box."
+                        "change in the “Reason for this change” box."
                     )
                     % {"object": instance}
                 )
@@ -289,7 +289,7 @@ class WorkflowAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("reason"),
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=gettext_lazy("Shown to the official and kept in the history."),
     )
@@ -327,9 +327,7 @@ def run_all_or_nothing(modeladmin, request, objects, step, done_message):
             request, _("Nothing was changed: you may not do this."), messages.ERROR
         )
         return False
-    modeladmin.message_user(
-        request, done_message % {"n": len(objects)}, messages.SUCCESS
-    )
+    modeladmin.message_user(request, done_message(len(objects)), messages.SUCCESS)
     return True
 
 
@@ -349,7 +347,9 @@ def ask_reason_then(modeladmin, request, queryset, *, title, step, done_message)
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": title,
-        "objects": list(queryset),
+        "objects": [
+            (obj, getattr(modeladmin, "describe", str)(obj)) for obj in queryset
+        ],
         "form": form,
         "opts": modeladmin.model._meta,
         "action": request.POST.get("action"),
@@ -409,7 +409,7 @@ class PublicationAdminMixin:
             request,
             list(queryset),
             lambda obj: publication_publish(obj=obj, user=request.user),
-            _("Published %(n)d record(s)."),
+            published_message,
         )
 
     @admin.action(
@@ -425,8 +425,15 @@ class PublicationAdminMixin:
             step=lambda obj, reason: publication_unpublish(
                 obj=obj, user=request.user, reason=reason
             ),
-            done_message=_("Unpublished %(n)d record(s)."),
+            done_message=lambda n: (
+                ngettext("Unpublished %(n)d record.", "Unpublished %(n)d records.", n)
+                % {"n": n}
+            ),
         )
+
+
+def published_message(n: int) -> str:
+    return ngettext("Published %(n)d record.", "Published %(n)d records.", n) % {"n": n}
 
 
 class PublicFactAdminMixin:

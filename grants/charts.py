@@ -2,15 +2,17 @@
 (templates/charts/bar_chart.html) styled by CSS classes only. Every chart on a page is
 also given as a table of the same numbers."""
 
+import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 
 WIDTH = 420
 BAR_AREA = 270
-ROW_HEIGHT = 46
 BAR_HEIGHT = 16
-LABEL_MAX = 52
-CHAR_WIDTH = 7.4  # average width of a character of the value text, in SVG units
+LINE_HEIGHT = 18  # of a label line (15 units of text: site.css)
+LABEL_LINE = 46  # characters of a label line: longer labels wrap, never cut
+ROW_GAP = 14
+CHAR_WIDTH = 8  # average width of a character of the value text, in SVG units
 
 
 @dataclass
@@ -24,9 +26,9 @@ class Bar:
     css: str = ""
 
 
-def _short(label):
-    label = str(label)
-    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
+def _lines(label):
+    """A label in lines that fit the chart's width, whole words kept."""
+    return textwrap.wrap(str(label), LABEL_LINE, break_long_words=False) or [""]
 
 
 def _coord(number):
@@ -50,8 +52,10 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
         return float(number / scale_max) * BAR_AREA
 
     rows = []
-    for index, bar in enumerate(bars):
-        top = index * ROW_HEIGHT
+    top = 0
+    for bar in bars:
+        lines = _lines(bar.label)
+        label_height = len(lines) * LINE_HEIGHT
         bar_width = length(bar.value)
         marker_x = length(bar.marker) if bar.marker is not None else 0.0
         value_x = max(bar_width, marker_x) + 6
@@ -59,17 +63,20 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
         if value_inside:
             # No room after the bar: write the value inside it, from its end.
             value_x = bar_width - 6
+        bar_top = top + label_height + 4
         row = {
-            "label": _short(bar.label),
-            "full_label": bar.label,
+            "label": bar.label,
+            "label_lines": [
+                (line, _coord(top + 14 + n * LINE_HEIGHT))
+                for n, line in enumerate(lines)
+            ],
             "text": bar.text,
             "css": bar.css,
-            "label_y": _coord(top + 14),
-            "bar_y": _coord(top + 20),
+            "bar_y": _coord(bar_top),
             "bar_w": _coord(max(bar_width, 1.0)),
             "value_x": _coord(value_x),
             "value_inside": value_inside,
-            "value_y": _coord(top + 20 + BAR_HEIGHT - 3),
+            "value_y": _coord(bar_top + BAR_HEIGHT - 3),
             "base_w": _coord(length(bar.base)) if bar.base else None,
             "marker_x": None,
         }
@@ -77,19 +84,20 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
             row.update(
                 {
                     "marker_x": _coord(marker_x),
-                    "marker_y1": _coord(top + 17),
-                    "marker_y2": _coord(top + 20 + BAR_HEIGHT + 3),
+                    "marker_y1": _coord(bar_top - 3),
+                    "marker_y2": _coord(bar_top + BAR_HEIGHT + 3),
                     "marker_text": bar.marker_text,
                 }
             )
         rows.append(row)
+        top = bar_top + BAR_HEIGHT + ROW_GAP
     return {
         "id": chart_id,
         "title": title,
         "description": description,
         "marker_legend": marker_legend,
         "width": WIDTH,
-        "height": _coord(max(len(rows), 1) * ROW_HEIGHT + 4),
+        "height": _coord(max(top, 46) + 4),
         "bar_height": BAR_HEIGHT,
         "rows": rows,
     }

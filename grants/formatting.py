@@ -5,7 +5,8 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.humanize.templatetags.humanize import intword
 from django.utils.formats import date_format, number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 NOTHING = "—"
 
@@ -24,6 +25,21 @@ def money_words(value):
     if abs(value) < 1_000_000:
         return money(value)
     return intword(value)
+
+
+def signed_under_text(summary) -> str:
+    """What a framework holds, from `AgreementQuerySet.signed_under`: "3 agreements,
+    USD 202.9 million" (one amount per currency: "…, USD 5 million and EUR 2
+    million")."""
+    amounts = [
+        f"{currency} {money_words(total)}" for currency, total in summary["totals"]
+    ]
+    count = summary["agreements"]
+    return ngettext(
+        "%(count)s agreement, %(amounts)s",
+        "%(count)s agreements, %(amounts)s",
+        count,
+    ) % {"count": count, "amounts": _(" and ").join(amounts)}
 
 
 def share_text(value):

@@ -18,11 +18,28 @@ def plain_number(value: Decimal) -> str:
     return number_format(value, use_l10n=True)
 
 
-def read_amount(text: str) -> Decimal:
-    """`parse_amount` with the messages a person typing it needs."""
+def read_amount(text: str, decimal: str | None = None) -> Decimal:
+    """`parse_amount` with the messages a person typing it needs (in a form, or in a
+    spreadsheet whose convention is `decimal`)."""
     try:
-        return parse_amount(text)
+        return parse_amount(text, decimal)
     except AmountError as error:
+        if error.decimal is not None:
+            example = Decimal("92500000.50")
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a number as this file writes them (decimal "
+                    "%(separator)s, e.g. %(example)s or %(plain)s). Correct the cell "
+                    "so it is written the same way."
+                ),
+                code="convention",
+                params={
+                    "value": error.text,
+                    "separator": _("comma") if error.decimal == "," else _("point"),
+                    "example": in_convention(f"{example:,}", error.decimal),
+                    "plain": in_convention(str(example), error.decimal),
+                },
+            ) from None
         if error.readings:
             many, few = error.readings
             raise ValidationError(
@@ -42,7 +59,7 @@ def read_amount(text: str) -> Decimal:
             ) from None
         raise ValidationError(
             _(
-                "“%(value)s” is not an amount. Type digits, with a decimal comma or "
+                "“%(value)s” is not a number. Type digits, with a decimal comma or "
                 "point and, if you like, thousands separators: %(example)s."
             ),
             code="invalid",
@@ -51,6 +68,13 @@ def read_amount(text: str) -> Decimal:
                 "example": money(Decimal("92500000.00")),
             },
         ) from None
+
+
+def in_convention(number: str, decimal: str) -> str:
+    """A number written with "." decimals and "," groups, in the `decimal` convention."""
+    if decimal == ".":
+        return number
+    return number.translate(str.maketrans(".,", ",."))
 
 
 def amount_preview(text: str) -> dict:

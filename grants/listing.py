@@ -43,6 +43,19 @@ def positive_int(value, *, default):
     return number if number >= 1 else default
 
 
+def active_filter_count(filterset) -> int:
+    """How many of the list's filters the visitor has set (the folded filters on a
+    phone say it: "Filters (3 active)")."""
+    data = filterset.data
+    if data is None:
+        return 0
+    return sum(
+        1
+        for name in filterset.form.fields
+        if any(str(v).strip() for v in data.getlist(name))
+    )
+
+
 class ListPageView(SingleTableMixin, FilterView):
     """One list page: `filterset_class` (with a `base_queryset(include_drafts=...)`
     class method) and `table_class`. `get_filtered_queryset()` is the whole filtered,
@@ -91,7 +104,7 @@ class ListPageView(SingleTableMixin, FilterView):
 
     def get_table_kwargs(self):
         if self.include_drafts:
-            return {}
+            return {"include_drafts": True}
         return {"exclude": self.get_table_class().staff_only}
 
     def get_filtered_queryset(self, filterset=None):
@@ -201,6 +214,7 @@ class ListPageView(SingleTableMixin, FilterView):
                 "sort_refused": self.sort_refused,
                 "include_drafts": self.include_drafts,
                 "matching_count": context["table"].paginator.count,
+                "active_filter_count": active_filter_count(context["filter"]),
             }
         )
         return context

@@ -310,6 +310,30 @@ class AgreementQuerySet(models.QuerySet):
             }
         )
 
+    def signed_under(self, framework_ids, *, public_only: bool) -> dict:
+        """What was signed under each framework of `framework_ids`, from the rows of
+        this queryset: {framework id: {"agreements": n, "totals": [(currency,
+        total), ...]}}, the totals as the viewer sees them (never added across
+        currencies). One query."""
+        rows = (
+            self.filter(framework_id__in=list(framework_ids))
+            .order_by()
+            .values("framework_id", "currency")
+            .annotate(
+                agreements=Count("pk"),
+                total=Sum(ledger.figure("total", public_only=public_only)),
+            )
+            .order_by("framework_id", "currency")
+        )
+        summary = {}
+        for row in rows:
+            entry = summary.setdefault(
+                row["framework_id"], {"agreements": 0, "totals": []}
+            )
+            entry["agreements"] += row["agreements"]
+            entry["totals"].append((row["currency"], row["total"]))
+        return summary
+
     def totals_by_currency(self):
         """One row per currency: {"currency", "total", "agreements", "disbursed",
         "spent", "paid_agreements"} from the stored public figures, counting the

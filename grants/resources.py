@@ -3,15 +3,17 @@ results import shares. Every imported row arrives as a draft, keyed by natural c
 importing the same file twice changes nothing."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import ModelInstanceLoader
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .forms import read_amount
 from .models import (
     Agreement,
     Amendment,
@@ -116,29 +118,27 @@ class StrictDateWidget(widgets.DateWidget):
 
 
 class StrictDecimalWidget(widgets.DecimalWidget):
+    """A number as typed in the file: in the file's decimal convention when its cells
+    show one (`number_decimal`, found by grants.spreadsheet_reading), else in either
+    convention, a value that reads two ways refused (grants.money.parse_amount)."""
+
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, Decimal):
             return value
         if isinstance(value, int | float):
             return Decimal(str(value))
-        text = as_text(value).replace(" ", "").replace("\u00a0", "")
+        text = as_text(value)
         if not text:
             return None
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise ValueError(
-                _("“%(value)s” is not a number: use digits and a point, e.g. 87000.5.")
-                % {"value": text}
-            )
-        return number
+            return read_amount(text, kwargs.get("number_decimal"))
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
 
 
 class StrictIntegerWidget(widgets.IntegerWidget):
     def clean(self, value, row=None, **kwargs):
-        number = StrictDecimalWidget().clean(value)
+        number = StrictDecimalWidget().clean(value, row, **kwargs)
         if number is None:
             return None
         if number != number.to_integral_value():
@@ -166,9 +166,35 @@ class BooleanTextWidget(widgets.BooleanWidget):
         raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
 
 
+class ConventionInstanceLoader(ModelInstanceLoader):
+    """Finds the record a row updates by its key columns read as the rest of the row
+    is: a key that is a number (a disbursement's amount) in the file's decimal
+    convention, so 1.500 in a decimal-comma file finds the payment of 1500."""
+
+    def get_instance(self, row):
+        decimal = getattr(self.resource, "number_decimal", None)
+        params = {
+            self.resource.fields[key].attribute: self.resource.fields[key].clean(
+                row, number_decimal=decimal
+            )
+            for key in self.resource.get_import_id_fields()
+        }
+        if not params:
+            return None
+        try:
+            return self.get_queryset().get(**params)
+        except self.resource._meta.model.DoesNotExist:
+            return None
+
+
 class StaffImportResource(resources.ModelResource):
     """Shared rules: drafts only, locked records refused, no lost updates between the
     preview and the confirmation, who and why in the history."""
+
+    number_decimal = None  # the file's decimal convention (import_data's kwarg)
+
+    class Meta:
+        instance_loader_class = ConventionInstanceLoader
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -176,12 +202,26 @@ class StaffImportResource(resources.ModelResource):
         self.seen_versions = kwargs.get("seen_versions")
         self.expected_versions = kwargs.get("expected_versions")
 
+    @classmethod
+    def number_columns(cls) -> list[str]:
+        """The columns read as numbers, whose cells tell the file's decimal
+        convention."""
+        return [
+            field.column_name
+            for field in cls().get_import_fields()
+            if isinstance(field.widget, StrictDecimalWidget)
+        ]
+
     def locked_reason(self, instance):
         """Why an existing record may not be changed by an import, or ""."""
         return ""
 
     def make_draft(self, instance, user):
         raise NotImplementedError
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self.number_decimal = kwargs.get("number_decimal")
 
     def get_instance(self, instance_loader, row):
         try:

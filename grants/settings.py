@@ -79,11 +79,11 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "django_tables2",
-    "axes",
+    "grants.third_party_apps.LoginThrottlingConfig",  # axes
     "simple_history",
     "import_export",
     "django_tasks",
-    "django_tasks_db",
+    "grants.third_party_apps.TaskQueueConfig",  # django_tasks_db
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "grants.context_processors.site",
             ],
         },
     },
@@ -287,6 +288,9 @@ LOGGING = {
 IATI_REPORTING_ORG_REF = os.environ.get("IATI_REPORTING_ORG_REF", "")
 IATI_REPORTING_ORG_NAME = os.environ.get("IATI_REPORTING_ORG_NAME", "")
 IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "10")
+# The name in the public pages' header and the admin's; empty: "Cooperation grants
+# tracker", translated.
+SITE_NAME = os.environ.get("DJANGO_SITE_NAME", "").strip()
 IATI_DEFAULT_LANGUAGE = os.environ.get("IATI_DEFAULT_LANGUAGE", "en")
 
 # Security. Production defaults are the safe ones; README.md's settings table lists

@@ -10,8 +10,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 
-from .formatting import NOTHING, money, period, share_text
-from .models import Agreement, Amendment, Disbursement, ProgramArea
+from .formatting import NOTHING, money, period, share_text, signed_under_text
+from .models import Agreement, AgreementKind, Amendment, Disbursement, ProgramArea
 
 
 def sortable(*fields):
@@ -51,9 +51,13 @@ class SiteTable(tables.Table):
 
     class Meta:
         template_name = "django_tables2/site_table.html"
-        attrs = {"class": "data"}
+        attrs = {"class": "data stack"}
         row_attrs = {"class": draft_row_class}
         empty_text = _("Nothing matches these filters.")
+
+    def __init__(self, *args, include_drafts=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.include_drafts = include_drafts
 
     def rows_html(self):
         """The `<tr>` rows of the current page (every row when not paginated), each
@@ -142,6 +146,9 @@ class CellRenderer:
         td = td.get("td", td.get("cell", {}))
         self.td_varies = any(callable(value) for value in td.values())
         self.td_attrs = "" if self.td_varies else bound_column.attrs["td"].as_html()
+        # On a phone each row is a stack of "label: value" lines (site.css), the
+        # label read from here.
+        self.label = format_html(' data-label="{}"', bound_column.header)
 
     def value(self, record):
         try:
@@ -155,7 +162,8 @@ class CellRenderer:
     def html(self, row):
         record = row.record
         value = self.value(record)
-        if value in self.column.empty_values:
+        empty = value in self.column.empty_values
+        if empty:
             content = self.bound_column.default
         else:
             arguments = {
@@ -179,7 +187,14 @@ class CellRenderer:
             self.bound_column.current_record = record
             self.bound_column.current_value = content
             td_attrs = self.bound_column.attrs["td"].as_html()
-        return f"<td {td_attrs}>{content}</td>" if td_attrs else f"<td>{content}</td>"
+        if empty:
+            # Nothing to say: left out of a phone's stacked row (site.css).
+            if 'class="' in td_attrs:
+                td_attrs = td_attrs.replace('class="', 'class="empty ', 1)
+            else:
+                td_attrs = f'class="empty" {td_attrs}'.strip()
+        space = " " if td_attrs else ""
+        return f"<td{space}{td_attrs}{self.label}>{content}</td>"
 
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
@@ -200,7 +215,10 @@ class AgreementTable(SiteTable):
     )
 
     code = tables.Column(
-        verbose_name=_("Code"), linkify=True, order_by=sortable("code")
+        verbose_name=_("Code"),
+        linkify=True,
+        attrs={"td": {"class": "code"}},
+        order_by=sortable("code"),
     )
     title = tables.Column(
         verbose_name=_("Title"),
@@ -259,7 +277,30 @@ class AgreementTable(SiteTable):
             "edit",
         )
 
-    def render_total(self, value):
+    def rows_html(self):
+        frameworks = [
+            row.record.pk
+            for row in self.paginated_rows
+            if row.record.kind == AgreementKind.FRAMEWORK
+        ]
+        agreements = Agreement.objects.all()
+        if not self.include_drafts:
+            agreements = agreements.public()
+        self.signed_under = (
+            agreements.signed_under(frameworks, public_only=not self.include_drafts)
+            if frameworks
+            else {}
+        )
+        return super().rows_html()
+
+    def render_total(self, value, record):
+        under = self.signed_under.get(record.pk)
+        if under and not value:
+            # A framework has no amounts of its own: what was signed under it.
+            return format_html(
+                '<span class="signed-under">{}</span>',
+                _("Signed under it: %(what)s") % {"what": signed_under_text(under)},
+            )
         return money(value)
 
     def render_disbursed(self, value, record):
@@ -300,6 +341,7 @@ class AmendmentTable(SiteTable):
     agreement = tables.Column(
         verbose_name=_("Agreement"),
         accessor="agreement__code",
+        attrs={"td": {"class": "code"}},
         linkify=lambda record: record.agreement.get_absolute_url(),
         order_by=sortable("agreement__code", "sequence"),
     )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
 from . import ledger
-from .cache import cached_count, remember
+from .cache import remember
 from .charts import Bar, Series, bar_chart, step_chart
 from .filters import (
     AgreementFilter,
@@ -19,7 +19,7 @@ from .filters import (
     DisbursementFilter,
     ProgramAreaFilter,
 )
-from .formatting import money_words
+from .formatting import money_words, signed_under_text
 from .forms import amount_preview as amount_preview_text
 from .listing import ListPageView, shows_drafts
 from .models import (
@@ -82,31 +82,59 @@ def home(request):
             )
             for currency in currencies
         ]
-    charts = [
-        bar_chart(
-            [
-                Bar(
-                    label=ngettext(
-                        "%(area)s (%(count)s agreement)",
-                        "%(area)s (%(count)s agreements)",
-                        area.agreement_count,
-                    )
-                    % {"area": area.name, "count": area.agreement_count},
-                    value=money_by_area.get((area.pk, currency)) or 0,
-                    text=f"{currency} {money_words(money_by_area.get((area.pk, currency)))}",
-                )
+    charts, same_money = [], []
+    for currency in currencies:
+        funded = sorted(
+            (
+                (money_by_area[(area.pk, currency)], area)
                 for area in areas
-            ],
-            chart_id=f"areas-chart-{currency}",
-            title=_("Money per program area, %(currency)s") % {"currency": currency},
-            description=_(
-                "Sum of the published amendments of the agreements in each area. An "
-                "agreement in several areas counts in each, so the areas do not add up "
-                "to the total."
+                if money_by_area.get((area.pk, currency))
             ),
+            key=lambda pair: (-pair[0], pair[1].name),
         )
-        for currency in currencies
-    ]
+        if len(funded) > 1 and len({total for total, _area in funded}) == 1:
+            # Equal bars would say nothing: say it in a sentence.
+            same_money.append(
+                ngettext(
+                    "The %(count)s program area funded in %(currency)s has %(amount)s.",
+                    "All %(count)s program areas funded in %(currency)s have the "
+                    "same %(amount)s: an agreement counts in full in each area it "
+                    "funds, so areas funded by the same agreements show the same "
+                    "figure.",
+                    len(funded),
+                )
+                % {
+                    "count": len(funded),
+                    "currency": currency,
+                    "amount": f"{currency} {money_words(funded[0][0])}",
+                }
+            )
+            continue
+        charts.append(
+            bar_chart(
+                [
+                    Bar(
+                        label=ngettext(
+                            "%(area)s (%(count)s agreement)",
+                            "%(area)s (%(count)s agreements)",
+                            area.agreement_count,
+                        )
+                        % {"area": area.name, "count": area.agreement_count},
+                        value=total,
+                        text=f"{currency} {money_words(total)}",
+                    )
+                    for total, area in funded
+                ],
+                chart_id=f"areas-chart-{currency}",
+                title=_("Money per program area, %(currency)s")
+                % {"currency": currency},
+                description=_(
+                    "Sum of the published amendments of the agreements in each area, "
+                    "largest first. An agreement in several areas counts in each, so "
+                    "the areas overlap and do not add up to the total."
+                ),
+            )
+        )
     latest_results = (
         result_model()
         .objects.public()
@@ -121,6 +149,7 @@ def home(request):
             "areas": areas,
             "currencies": currencies,
             "charts": charts,
+            "same_money": same_money,
             "latest_results": latest_results,
             "agreement_count": sum(row["agreements"] for row in totals),
         },
@@ -131,6 +160,7 @@ class AgreementListView(ListPageView):
     csv_report_name = "agreements"
     filterset_class = AgreementFilter
     table_class = AgreementTable
+    reconciliation_legend = True
     page_title = gettext_lazy("Agreements")
     intro = gettext_lazy(
         "Every published agreement. The total is the sum of its published amendments "
@@ -157,6 +187,7 @@ class AmendmentListView(ListPageView):
     csv_report_name = "amendments"
     filterset_class = AmendmentFilter
     table_class = AmendmentTable
+    reconciliation_legend = True
     page_title = gettext_lazy("Amendments")
     intro = gettext_lazy(
         "Every published amendment. The running total adds the agreement's published "
@@ -266,7 +297,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         show_framework = framework is not None and (
             framework.is_public or not public_only
         )
-        under, under_count = self.agreements_under(agreement, public_only=public_only)
+        under, under_count, under_summary = self.agreements_under(
+            agreement, public_only=public_only
+        )
         execution = self.execution(agreement, timeline, public_only=public_only)
         participations, program_areas, documents = self.short_lists(agreement)
         context.update(
@@ -282,6 +315,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                     else None
                 ),
                 "unreconciled": [a for a in timeline if a.reconciled is False],
+                "signed_under_text": (
+                    signed_under_text(under_summary) if under_summary else ""
+                ),
                 "results": results,
                 "visible_framework": framework if show_framework else None,
                 "chart": self.running_total_chart(agreement, timeline),
@@ -434,20 +470,32 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
 
     @staticmethod
     def agreements_under(agreement, *, public_only):
-        """The first agreements signed under this one, by code, and how many there
-        are: a framework may have thousands, so the page lists the first ones and
-        links to the agreements list filtered on the framework."""
+        """The first agreements signed under this one, by code, how many there are
+        and what they add up to (`AgreementQuerySet.signed_under`): a framework may
+        have thousands, so the page lists the first ones and links to the
+        agreements list filtered on the framework. A few are summed here, many by
+        the database."""
         signed_under = Agreement.objects.filter(framework=agreement)
         if public_only:
             signed_under = signed_under.public()
+        figure = ledger.figure("total", public_only=public_only)
         under = list(
-            signed_under.only("code", "title", "publication").order_by("code", "pk")[
-                : FRAMEWORK_AGREEMENTS_SHOWN + 1
-            ]
+            signed_under.only(
+                "code", "title", "publication", "currency", figure
+            ).order_by("code", "pk")[: FRAMEWORK_AGREEMENTS_SHOWN + 1]
         )
         if len(under) <= FRAMEWORK_AGREEMENTS_SHOWN:
-            return under, len(under)
-        return under[:FRAMEWORK_AGREEMENTS_SHOWN], cached_count(signed_under)
+            totals = {}
+            for child in under:
+                totals[child.currency] = totals.get(child.currency, 0) + getattr(
+                    child, figure
+                )
+            summary = {"agreements": len(under), "totals": sorted(totals.items())}
+            return under, len(under), summary if under else None
+        summary = signed_under.signed_under([agreement.pk], public_only=public_only)[
+            agreement.pk
+        ]
+        return under[:FRAMEWORK_AGREEMENTS_SHOWN], summary["agreements"], summary
 
     def running_total_chart(self, agreement, timeline):
         if not timeline:

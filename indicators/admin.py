@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from grants.admin import export_selected_csv_action
 from grants.admin_import import StaffImportMixin
@@ -188,6 +188,21 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             return _("Returned: %(reason)s") % {"reason": obj.return_reason}
         return result_locked_reason(obj) or "—"
 
+    def describe(self, obj):
+        """A result as the reason page names it: what, when, where, how much."""
+        where = ", ".join(part for part in [obj.location, obj.disaggregation] if part)
+        return " · ".join(
+            part
+            for part in [
+                obj.indicator.name,
+                self.period_display(obj),
+                where,
+                self.value_display(obj),
+                obj.agreement.code if obj.agreement else "",
+            ]
+            if part
+        )
+
     def has_approve_permission(self, request):
         return can_review(request.user)
 
@@ -227,7 +242,14 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             request,
             list(queryset),
             lambda result: result_submit(result=result, user=request.user),
-            _("Submitted %(n)d result(s) for review."),
+            lambda n: (
+                ngettext(
+                    "Submitted %(n)d result for review.",
+                    "Submitted %(n)d results for review.",
+                    n,
+                )
+                % {"n": n}
+            ),
         )
 
     @admin.action(description=gettext_lazy("Approve selected"), permissions=["approve"])
@@ -237,7 +259,10 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             request,
             list(queryset),
             lambda result: result_approve(result=result, user=request.user),
-            _("Approved %(n)d result(s)."),
+            lambda n: (
+                ngettext("Approved %(n)d result.", "Approved %(n)d results.", n)
+                % {"n": n}
+            ),
         )
 
     @admin.action(
@@ -253,7 +278,10 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             step=lambda result, reason: result_return(
                 result=result, user=request.user, reason=reason
             ),
-            done_message=_("Returned %(n)d result(s)."),
+            done_message=lambda n: (
+                ngettext("Returned %(n)d result.", "Returned %(n)d results.", n)
+                % {"n": n}
+            ),
         )
 
     @admin.action(
@@ -271,5 +299,8 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin):
             step=lambda result, reason: result_reopen(
                 result=result, user=request.user, reason=reason
             ),
-            done_message=_("Reopened %(n)d result(s)."),
+            done_message=lambda n: (
+                ngettext("Reopened %(n)d result.", "Reopened %(n)d results.", n)
+                % {"n": n}
+            ),
         )

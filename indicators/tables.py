@@ -65,6 +65,7 @@ class ResultTable(SiteTable):
     agreement = tables.Column(
         verbose_name=_("Agreement"),
         accessor="agreement__code",
+        attrs={"td": {"class": "code"}},
         linkify=lambda record: record.agreement.get_absolute_url(),
         order_by=sortable("agreement__code"),
     )

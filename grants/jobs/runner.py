@@ -24,7 +24,7 @@ from django_tasks import task
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,14 +51,16 @@ class TimeLimitExceeded(BaseException):
 
 
 def job_start(*, kind: str, owner, upload=None, preview=None, params=None) -> Job:
-    """Create a job and enqueue it once the surrounding transaction commits."""
+    """Create a job and enqueue it once the surrounding transaction commits. It runs
+    in the language of the request that starts it, so its messages and report are in
+    the official's language."""
     job = Job.objects.create(
         kind=kind,
         owner=owner,
         upload=upload,
         file_name=upload.name if upload else "",
         preview=preview,
-        params=params or {},
+        params={**(params or {}), "language": translation.get_language()},
     )
     transaction.on_commit(lambda: _enqueue(job.pk))
     return job
@@ -173,6 +175,12 @@ def run_job(job_id: int) -> str:
     if not claimed:  # already taken, finished or restarted elsewhere
         return "not waiting"
     job.refresh_from_db()
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        return _run_claimed(job, attempt)
+
+
+def _run_claimed(job: Job, attempt: int) -> str:
+    job_id = job.pk
     kind = registry.get(job.kind)
     limit = settings.JOBS_TIME_LIMIT_SECONDS
     progress = Progress(job, deadline=time.monotonic() + limit)

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..spreadsheet_reading import Reading, SpreadsheetError, read_spreadsheet
 from . import registry
 from .runner import JobError, upload_content
 
@@ -28,19 +29,17 @@ def model_admin_for(job):
         raise JobError(_("This import no longer exists.")) from None
 
 
-def read_dataset(job, model_admin):
-    content = upload_content(job)
+def read_dataset(job, model_admin, resource_class):
+    """The upload's rows, read as the file was saved (grants.spreadsheet_reading)."""
     formats = model_admin.get_import_formats()
-    input_format = formats[int(job.params.get("format", 0))](
-        encoding=model_admin.from_encoding
-    )
     try:
-        dataset = input_format.create_dataset(content)
-    except Exception as error:
-        raise JobError(
-            _("The file could not be read as %(format)s (%(error)s).")
-            % {"format": input_format.get_title(), "error": type(error).__name__}
-        ) from error
+        dataset, reading = read_spreadsheet(
+            upload_content(job),
+            file_format=formats[int(job.params.get("format", 0))],
+            number_columns=resource_class.number_columns(),
+        )
+    except SpreadsheetError as error:
+        raise JobError(str(error)) from error
     if not dataset:
         raise JobError(
             _(
@@ -48,15 +47,15 @@ def read_dataset(job, model_admin):
                 "or data for import."
             )
         )
-    return dataset
+    return dataset, reading
 
 
 def run(job, progress, *, dry_run):
     from grants.admin_import import result_problems
 
     model_admin = model_admin_for(job)
-    dataset = read_dataset(job, model_admin)
     resource_class = model_admin.get_import_resource_classes(None)[0]
+    dataset, reading = read_dataset(job, model_admin, resource_class)
     if dry_run:
         versions = {}
         resource = resource_class(seen_versions=versions)
@@ -83,6 +82,7 @@ def run(job, progress, *, dry_run):
         rollback_on_validation_errors=True,
         user=job.owner,
         file_name=job.file_name,
+        number_decimal=reading.decimal,
     )
     problems = result_problems(result)
     if problems and not dry_run:
@@ -91,6 +91,7 @@ def run(job, progress, *, dry_run):
         )
     report = {
         "totals": dict(result.totals),
+        "reading": reading.as_dict(),
         "problems": problems,
         "headers": list(dataset.headers or []),
         "rows": [
@@ -132,6 +133,8 @@ def present(job):
             _("Would import: %(new)s new, %(update)s updated, %(skip)s skipped.")
             % values
         )
+    if "reading" in report:
+        report["reading_text"] = Reading.from_dict(report["reading"]).describe()
     labels = {
         "new": _("New"),
         "update": _("Update"),

@@ -78,6 +78,8 @@ class PublicPagesInABrowserTests(BrowserTestCase):
                     "2 matching rows"
                 )
 
+                if viewport == "phone":  # the filters are folded: open them
+                    page.get_by_test_id("filters-summary").click()
                 page.get_by_label("Search").fill("PERÚ donation")
                 page.get_by_role("button", name="Filter").click()
                 expect(page.get_by_test_id("matching-count")).to_have_text(

@@ -521,6 +521,38 @@ class SpreadsheetImportTests(ImportTestCase):
         preview, _ = self.import_file(self.payments_file(*rows))
         self.assertEqual(preview.job.report["totals"]["skip"], 3)
 
+    def test_a_spanish_excel_file_of_payments_and_its_reimport(self):
+        # What Excel saves in a Spanish locale: Windows-1252, semicolons, decimal
+        # commas. The amount is part of a payment's key, so it is read in the
+        # file's convention when an existing payment is looked up too.
+        rows = [
+            "527-0427;Desembolso;2024-06-30;5.000.000,00;USAID;;Primer desembolso",
+            "527-0427;Desembolso;2024-09-30;1.500;USAID;;Segundo, según acta",
+            "527-0427;Gasto;2024-10-31;92,5;;;",
+        ]
+        upload = lambda: csv_file(  # noqa: E731
+            *rows,
+            name="desembolsos.csv",
+            header=self.HEADER,
+            encoding="cp1252",
+            sep=";",
+        )
+        preview, _ = self.import_file(upload())
+        self.assertEqual(
+            preview.job.report["reading"],
+            {"encoding": "cp1252", "delimiter": ";", "decimal": ",", "mixed": False},
+        )
+        self.assertEqual(
+            sorted(Disbursement.objects.values_list("amount", flat=True)),
+            [Decimal("92.50"), Decimal("1500.00"), Decimal("5000000.00")],
+        )
+        self.assertEqual(
+            Disbursement.objects.get(amount=1500).description, "Segundo, según acta"
+        )
+        again, _ = self.import_file(upload())
+        self.assertEqual(again.job.report["totals"]["skip"], 3)
+        self.assertEqual(Disbursement.objects.count(), 3)
+
     def test_bad_rows_are_named_and_nothing_is_saved(self):
         rows = [
             "527-0427,disbursement,2024-06-30,100.00,,,",

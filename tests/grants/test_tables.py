@@ -41,32 +41,46 @@ class RowsTests(TestCase):
     def test_a_row_has_labels_links_escaped_text_and_cell_classes(self):
         html = body(self.client.get(reverse("grants:agreement-list")))
         detail = self.agreement.get_absolute_url()
-        self.assertIn(f'<td><a href="{detail}">AG-ROWS</a></td>', html)
+        # Each cell carries its column's label, which a phone shows beside the
+        # value when the row is stacked.
         self.assertIn(
-            '<td class="wide">Water &lt;b&gt;&amp; sanitation&lt;/b&gt;</td>', html
+            f'<td class="code" data-label="Code"><a href="{detail}">AG-ROWS</a></td>',
+            html,
         )
-        self.assertIn("<td>Donation agreement</td>", html)
-        self.assertIn('<td class="num">1,234,577.50</td>', html)
+        self.assertIn(
+            '<td class="wide" data-label="Title">'
+            "Water &lt;b&gt;&amp; sanitation&lt;/b&gt;</td>",
+            html,
+        )
+        self.assertIn('<td data-label="Kind">Donation agreement</td>', html)
+        self.assertIn('<td class="num" data-label="Total">1,234,577.50</td>', html)
         self.assertNotIn("AG-DRAFT", html)
         self.assertNotIn("<th", html)
 
     def test_empty_values_show_the_default_and_dates_the_short_format(self):
         html = body(self.client.get(reverse("grants:amendment-list")))
         agreement_url = self.agreement.get_absolute_url()
-        self.assertIn(f'<td><a href="{agreement_url}">AG-ROWS</a></td>', html)
-        self.assertIn("<td>03/09/2023</td>", html)
-        self.assertIn('<td class="period">2023–2024</td>', html)
-        # The second amendment has neither a date nor a period.
-        self.assertIn("<td>—</td>", html)
-        self.assertIn('<td class="period">—</td>', html)
+        self.assertIn(
+            f'<td class="code" data-label="Agreement"><a href="{agreement_url}">'
+            "AG-ROWS</a></td>",
+            html,
+        )
+        self.assertIn('<td data-label="Signed">03/09/2023</td>', html)
+        self.assertIn('<td class="period" data-label="Period">2023–2024</td>', html)
+        # The second amendment has neither a date nor a period: marked empty, so a
+        # phone's stacked row leaves them out.
+        self.assertIn('<td class="empty" data-label="Signed">—</td>', html)
+        self.assertIn('<td class="empty period" data-label="Period">—</td>', html)
 
     def test_spanish_labels_and_numbers(self):
         response = self.client.get(
             reverse("grants:agreement-list"), headers={"accept-language": "es"}
         )
         html = body(response)
-        self.assertIn("<td>Convenio de donación</td>", html)
-        self.assertIn('<td class="num">1\xa0234\xa0577,50</td>', html)
+        self.assertIn('<td data-label="Tipo">Convenio de donación</td>', html)
+        self.assertIn(
+            '<td class="num" data-label="Total">1\xa0234\xa0577,50</td>', html
+        )
 
     def test_staff_see_drafts_marked_with_their_columns(self):
         self.client.force_login(make_staff_user())
@@ -105,7 +119,9 @@ class RenderArgumentsTests(TestCase):
 
         agreement = make_agreement(code="AG-ARGS")
         html = CodeTable(Agreement.objects.all()).rows_html()
-        self.assertEqual(html, f"<tr><td>AG-ARGS/{agreement.pk}</td></tr>")
+        self.assertEqual(
+            html, f'<tr><td data-label="Code">AG-ARGS/{agreement.pk}</td></tr>'
+        )
 
     def test_a_render_method_asking_for_something_else_is_refused(self):
         class OddTable(SiteTable):

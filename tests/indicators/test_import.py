@@ -1,6 +1,7 @@
 """Spreadsheet import of results and amendments through the admin import page."""
 
 import io
+from decimal import Decimal
 
 import openpyxl
 
@@ -27,9 +28,11 @@ HEADER = (
 CSV_FORMAT = "0"
 
 
-def csv_file(*rows, name="resultados.csv", bom=False, header=HEADER):
-    text = "\n".join([header, *rows]) + "\n"
-    data = text.encode("utf-8")
+def csv_file(
+    *rows, name="resultados.csv", bom=False, header=HEADER, encoding="utf-8", sep=","
+):
+    text = "\r\n".join([header.replace(",", sep), *rows]) + "\r\n"
+    data = text.encode(encoding)
     if bom:
         data = b"\xef\xbb\xbf" + data
     return SimpleUploadedFile(name, data, content_type="text/csv")
@@ -243,8 +246,8 @@ class ResultImportTests(ImportTestCase):
 
     def test_the_template_files_can_be_downloaded(self):
         page = self.client.get(self.url("import"))
-        self.assertContains(page, "Download the CSV template")
-        self.assertContains(page, "Download the Excel template")
+        self.assertContains(page, "Excel template (.xlsx)")
+        self.assertContains(page, "CSV template with semicolons and a decimal comma")
         response = self.client.get(
             reverse("admin:indicators_result_import_template", args=["csv"])
         )
@@ -259,6 +262,126 @@ class ResultImportTests(ImportTestCase):
             reverse("admin:indicators_result_import_template", args=["pdf"])
         )
         self.assertEqual(missing.status_code, 404)
+
+
+# As Excel saves a sheet in a Spanish locale ("CSV (delimitado por comas)"):
+# semicolons, decimal commas, Windows-1252.
+SPANISH_EXCEL_ROWS = [
+    "rural-families;527-0427;2023-01-01;2023-12-31;;;90.000,5;92,5;San Martín;;"
+    "Café “especial”",
+    "people-trained;;2023-01-01;2023-12-31;;;;5.600;Áncash;mujeres;",
+]
+
+
+class SpreadsheetConventionTests(ImportTestCase):
+    def test_a_spanish_excel_file_is_read_as_typed(self):
+        preview, done = self.import_file(
+            csv_file(*SPANISH_EXCEL_ROWS, encoding="cp1252", sep=";")
+        )
+        self.assertEqual(
+            preview.job.report["reading"],
+            {"encoding": "cp1252", "delimiter": ";", "decimal": ",", "mixed": False},
+        )
+        self.assertContains(
+            preview,
+            "Read as text encoded as Windows-1252; columns separated by semicolons "
+            "(;); numbers with a decimal comma",
+        )
+        self.assertContains(done, "Import finished: 2 new")
+        families = Result.objects.get(indicator=self.families)
+        self.assertEqual(families.actual_value, Decimal("92.5"))
+        self.assertEqual(families.target_value, Decimal("90000.5"))
+        self.assertEqual(families.location, "San Martín")
+        self.assertEqual(families.comment, "Café “especial”")
+        # 5.600 reads as thousands because the file writes decimals with a comma.
+        trained = Result.objects.get(indicator=self.trained)
+        self.assertEqual(trained.actual_value, 5600)
+        self.assertEqual(trained.location, "Áncash")
+
+    def test_tabs_and_latin_1_and_a_decimal_point(self):
+        rows = [row.replace(";", "\t") for row in GOOD_ROWS]
+        rows[0] = rows[0].replace("91500", "91500.25").replace(",", "\t")
+        rows[1] = rows[1].replace(",", "\t")
+        preview, _ = self.import_file(csv_file(*rows, encoding="latin-1", sep="\t"))
+        self.assertEqual(preview.job.report["reading"]["delimiter"], "\t")
+        self.assertEqual(preview.job.report["reading"]["decimal"], ".")
+        families = Result.objects.get(indicator=self.families)
+        self.assertEqual(families.actual_value, Decimal("91500.25"))
+        self.assertEqual(families.location, "San Martín")
+
+    def test_a_value_not_written_in_the_files_convention_is_refused_with_the_fix(
+        self,
+    ):
+        rows = [SPANISH_EXCEL_ROWS[0], SPANISH_EXCEL_ROWS[1].replace("5.600", "5.60,5")]
+        preview = self.preview(csv_file(*rows, sep=";"))
+        self.assertFalse(preview.context["can_confirm"])
+        self.assertIn(
+            "Row 2, column “actual_value”: “5.60,5” is not a number as this file "
+            "writes them (decimal comma, e.g. 92.500.000,50 or 92500000,50).",
+            " ".join(preview.job.report["problems"]),
+        )
+        self.assertEqual(Result.objects.count(), 0)
+
+    def test_a_file_with_both_conventions_reads_each_value_as_typed_or_refuses_it(
+        self,
+    ):
+        rows = [
+            SPANISH_EXCEL_ROWS[0],
+            SPANISH_EXCEL_ROWS[1].replace("5.600", "5600.5"),
+            SPANISH_EXCEL_ROWS[1].replace("5.600", "5.600").replace("Áncash", "Puno"),
+        ]
+        preview = self.preview(csv_file(*rows, sep=";"))
+        self.assertTrue(preview.job.report["reading"]["mixed"])
+        self.assertContains(preview, "numbers written in both conventions")
+        self.assertEqual(
+            preview.job.report["problems"],
+            [
+                "Row 3, column “actual_value”: “5.600” can be read as 5600 or as 5.6, "
+                "depending on the convention. Type 5,600.00, or 5.6, so that it reads "
+                "one way only."
+            ],
+        )
+
+    def test_a_value_that_reads_two_ways_is_refused_when_nothing_settles_it(self):
+        row = GOOD_ROWS[1].replace("5600", "5.600")
+        preview = self.preview(csv_file(GOOD_ROWS[0], row))
+        self.assertIsNone(preview.job.report["reading"]["decimal"])
+        self.assertIn(
+            "Row 2, column “actual_value”: “5.600” can be read as 5600 or as 5.6",
+            " ".join(preview.job.report["problems"]),
+        )
+        self.assertEqual(Result.objects.count(), 0)
+
+    def test_the_preview_and_its_errors_are_in_the_officials_language(self):
+        self.client.cookies["django_language"] = "es"
+        rows = [SPANISH_EXCEL_ROWS[0], SPANISH_EXCEL_ROWS[1].replace("5.600", "5.60,5")]
+        preview = self.preview(csv_file(*rows, encoding="cp1252", sep=";"))
+        self.assertContains(preview, "Leído como texto codificado en Windows-1252")
+        self.assertIn(
+            "Fila 2, columna «actual_value»: «5.60,5» no es un número",
+            " ".join(preview.job.report["problems"]),
+        )
+        preview, done = self.import_file(
+            csv_file(*SPANISH_EXCEL_ROWS, encoding="cp1252", sep=";")
+        )
+        self.assertContains(done, "Importación terminada: 2 nuevos")
+
+    def test_empty_rows_excel_adds_are_ignored_and_extra_cells_refused(self):
+        preview, _ = self.import_file(
+            csv_file(SPANISH_EXCEL_ROWS[0], ";;;;;;;;;;", sep=";")
+        )
+        self.assertEqual(Result.objects.count(), 1)
+        preview = self.preview(csv_file(SPANISH_EXCEL_ROWS[1] + ";sobra", sep=";"))
+        self.assertEqual(preview.job.state, "failed")
+        self.assertContains(preview, "Row 1 has 1 cell more than the 11 column names")
+
+    def test_the_decimal_comma_template_imports_as_it_is(self):
+        template = self.client.get(
+            reverse("admin:grants_amendment_import_template", args=["csv"]),
+            {"decimal": "comma"},
+        )
+        self.assertTrue(template.content.startswith(b"\xef\xbb\xbfagreement;sequence"))
+        self.assertIn(b";10000000,00;", template.content)
 
 
 class AmendmentImportTests(ImportTestCase):
@@ -298,6 +421,37 @@ class AmendmentImportTests(ImportTestCase):
         self.assertFalse(preview.context["can_confirm"])
         self.assertContains(preview, "would fall below zero")
         self.assertEqual(Amendment.objects.count(), 0)
+
+    def test_a_spanish_excel_file_of_amendments(self):
+        rows = [
+            "527-0427;1;Obligación inicial;;;;110.400.000,00;sí;;Derivado",
+            "527-0427;2;Ampliación 2023–2024;;2023-01-01;2024-12-31;92.500.000,00;no;"
+            "202.900.000,00;",
+        ]
+        file = csv_file(
+            *rows,
+            name="enmiendas.csv",
+            header=self.AMENDMENT_HEADER,
+            encoding="cp1252",
+            sep=";",
+        )
+        preview, _ = self.import_file(file)
+        self.assertEqual(preview.job.report["reading"]["decimal"], ",")
+        first, second = Amendment.objects.order_by("sequence")
+        self.assertEqual(first.amount, Decimal("110400000"))
+        self.assertEqual(second.amount, Decimal("92500000"))
+        self.assertEqual(second.stated_cumulative_total, Decimal("202900000"))
+        self.assertEqual(second.title, "Ampliación 2023–2024")
+
+    def test_a_decimal_comma_amount_of_amendments(self):
+        file = csv_file(
+            "527-0427;1;Obligación;;;;92,5;no;;",
+            name="enmiendas.csv",
+            header=self.AMENDMENT_HEADER,
+            sep=";",
+        )
+        self.import_file(file)
+        self.assertEqual(Amendment.objects.get().amount, Decimal("92.5"))
 
     def test_a_published_amendment_is_not_changed_by_an_import(self):
         make_amendment(
