@@ -30,7 +30,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import router
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils.cache import patch_response_headers
+from django.utils.cache import get_conditional_response, patch_response_headers
+from django.utils.http import parse_http_date_safe
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,7 @@ class PublicPageCacheMiddleware:
         response = cache_get(key)
         if response is not MISSING:
             response["X-Public-Cache"] = "hit"
-            return response
+            return not_modified_or(request, response)
         response = self.get_response(request)
         if self.cacheable_response(response):
             timeout = settings.PUBLIC_PAGE_CACHE_SECONDS
@@ -215,6 +216,21 @@ class PublicPageCacheMiddleware:
             return False
         cache_control = response.get("Cache-Control", "")
         return "private" not in cache_control and "no-store" not in cache_control
+
+
+def not_modified_or(request, response):
+    """A cached response that carries an ETag or Last-Modified (the API's) answers a
+    conditional request that matches it with 304, as its view would have."""
+    if not response.has_header("ETag") and not response.has_header("Last-Modified"):
+        return response
+    last_modified = response.get("Last-Modified")
+    not_modified = get_conditional_response(
+        request,
+        etag=response.get("ETag"),
+        last_modified=last_modified and parse_http_date_safe(last_modified),
+        response=response,
+    )
+    return not_modified or response
 
 
 def remember(name: str, parts, compute):

@@ -71,12 +71,19 @@ class Column:
     description: str | Promise
     choices: type[models.TextChoices] | None = None
 
-    def expression(self, *, public_only: bool) -> models.Expression:
+    def value(self, *, public_only: bool) -> models.Expression:
+        """The column's value as the database gives it, before any CSV formatting
+        (the API reads it so)."""
         source = self.source
         if isinstance(source, str):
-            source = F(source)
-        elif callable(source) and not hasattr(source, "resolve_expression"):
-            source = source(public_only)
+            return F(source)
+        if callable(source) and not hasattr(source, "resolve_expression"):
+            return source(public_only)
+        return source
+
+    def expression(self, *, public_only: bool) -> models.Expression:
+        """The cell as the CSV writes it: text neutralized, decimals formatted."""
+        source = self.value(public_only=public_only)
         if self.kind is Kind.TEXT:
             return neutralized(source)
         if self.kind is Kind.DECIMAL:

@@ -30,6 +30,7 @@ from .models import (
     Disbursement,
     DisbursementKind,
     Organization,
+    OrganizationKind,
     ProgramArea,
     PublicationState,
 )
@@ -365,6 +366,34 @@ def counts_by_pk(counts, position):
     if not whens:
         return Value(0, output_field=IntegerField())
     return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+class OrganizationFilter(SearchFilterSet):
+    """The organizations (donors, recipients, participants): the API's list; the
+    site shows them on the agreements' pages."""
+
+    search_fields = ("name", "acronym")
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=OrganizationKind.choices
+    )
+    country = django_filters.CharFilter(
+        label=_("Country"),
+        method="filter_country",
+        max_length=2,
+        help_text=_("ISO 3166-1 alpha-2 code, e.g. PE."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        return Organization.objects.public().order_by("name", "pk")
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country=value.upper())
 
 
 class DisbursementFilter(SearchFilterSet):

@@ -9,11 +9,14 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found, server_error
+
+from .api import is_api_request
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +34,21 @@ class RejectNulBytesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        api = is_api_request(request)
         if "\x00" in request.path_info:
+            if api:
+                return JsonResponse({"detail": _("Not found.")}, status=404)
             return page_not_found(request, Http404())
-        if "\x00" in request.META.get("QUERY_STRING", "") or any(
-            "\x00" in key or any("\x00" in value for value in values)
+        refused = [
+            key
             for key, values in request.GET.lists()
-        ):
+            if "\x00" in key or any("\x00" in value for value in values)
+        ]
+        if refused or "\x00" in request.META.get("QUERY_STRING", ""):
+            if api:
+                problem = [_("No parameter accepts a NUL character.")]
+                names = [key.replace("\x00", "") for key in refused] or ["detail"]
+                return JsonResponse({name: problem for name in names}, status=400)
             return render(request, "400.html", status=400)
         return self.get_response(request)
 

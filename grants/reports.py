@@ -18,7 +18,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 from .csv_export import Column, Kind, Report, boolean_text, has_annotation
@@ -32,23 +31,15 @@ from .models import (
     ProgramArea,
     PublicationState,
 )
+from .registry import Registry
 
-_REGISTRY: dict[str, Report] = {}
-_discovered = False
-
-
-def register(report: Report) -> Report:
-    _REGISTRY[report.name] = report
-    return report
+REPORTS = Registry("reports")
+register = REPORTS.register
 
 
 def get_reports() -> list[Report]:
     """Every registered report, in the order the apps register them."""
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("reports")
-        _discovered = True
-    return list(_REGISTRY.values())
+    return REPORTS.all()
 
 
 def get_report(name: str) -> Report | None:

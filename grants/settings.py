@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "grants.third_party_apps.TaskQueueConfig",  # django_tasks_db
+    "corsheaders",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "grants",
     "indicators",
 ]
@@ -92,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
+    # CORS headers on /api/ only (CORS_URLS_REGEX), before anything that answers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "grants.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -369,6 +375,48 @@ if TRUSTED_PROXY_COUNT > 0:
     IPWARE_STRICT = False
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# The public read-only API (grants/api, README "API"). Nobody signs in to it (no
+# authentication class: a staff session gets the public answer), JSON only, errors
+# through grants.api.core.exception_handler. Throttled per client address, found as
+# for login throttling (TRUSTED_PROXY_COUNT); an empty API_THROTTLE_RATE turns it off.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/minute").strip()
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["grants.api.throttling.AddressRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "grants.api.core.exception_handler",
+    # OPTIONS describes nothing (405); CORS preflights are answered before the view.
+    "DEFAULT_METADATA_CLASS": None,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # `format` means nothing to the API (the list pages' ?format=csv is theirs).
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": _("Cooperation grants tracker API"),
+    "DESCRIPTION": _(
+        "The public record, read-only, as JSON: the same published rows, filters and "
+        "column names as the list pages and the CSV reports."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Read-only data meant to be reused: GET from any origin, on /api/ only, no cookies.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 # Request bodies: a form post may be at most 2.5 MB; an uploaded file above 2.5 MB
 # is streamed to a temporary file instead of memory. The size of a whole upload is

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("admin/jobs/", include("grants.jobs.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("grants.api.urls")),
     path("", include("indicators.urls")),
     path("", include("grants.public_urls")),
 ]

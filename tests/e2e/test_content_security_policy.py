@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 
+from grants.api.core import get_endpoints
 from grants.models import Agreement
 
 try:
@@ -99,6 +100,26 @@ class ContentSecurityPolicyInBrowserTests(StaticLiveServerTestCase):
         self.page.click(".language a[hreflang=es]")
         self.page.wait_for_load_state()
         self.assertEqual(self.page.locator("html").get_attribute("lang"), "es")
+        self.assertEqual(self.problems, [])
+
+    def test_api_documentation_runs_swagger_ui_from_static_files(self):
+        """/api/: Swagger UI (drf-spectacular-sidecar's files) started by a static
+        script, reading the schema, and a request sent from it: no inline script or
+        style is needed, so the policy stays as it is."""
+        self.visit("/api/")
+        self.page.wait_for_selector("#swagger-ui .opblock")
+        operations = self.page.locator("#swagger-ui .opblock").count()
+        self.assertEqual(operations, 2 * len(get_endpoints()))
+        self.page.click("#swagger-ui .opblock-summary >> nth=0")
+        self.page.click("text=Try it out")
+        self.page.click("text=Execute")
+        self.page.wait_for_selector(".live-responses-table .response-col_status")
+        self.assertIn(
+            "200",
+            self.page.locator(
+                ".live-responses-table .response-col_status"
+            ).all_inner_texts(),
+        )
         self.assertEqual(self.problems, [])
 
     def test_injected_markup_cannot_run_script(self):

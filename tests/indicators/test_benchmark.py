@@ -20,6 +20,8 @@ KEYS = {
     "cold_max_p50_ms",
     "max_sort_p50_ms",
     "sorts_refused",
+    "api_max_p50_ms",
+    "api_max_queries",
 }
 
 
@@ -41,6 +43,8 @@ class BenchmarkCommandTests(TestCase):
     def setUp(self):
         cache.clear()
 
+    # The throttle as production has it, or tighter: the benchmark is not throttled.
+    @override_settings(API_THROTTLE_RATE="5/minute")
     def test_prints_a_json_summary_last_with_flat_small_query_counts(self):
         out = StringIO()
         call_command("benchmark", runs=1, csv_repeat=1, stdout=out)
@@ -56,3 +60,10 @@ class BenchmarkCommandTests(TestCase):
         # Every column of the three large lists, both ways; none refused at this size.
         self.assertIn("/results/?sort=-actual_value", out.getvalue())
         self.assertEqual(summary["sorts_refused"], 0)
+        # A line per API endpoint, its lists among the flat query counts.
+        for name in ("agreements", "amendments", "results", "organizations"):
+            self.assertIn(f"/api/v1/{name}/ ", out.getvalue())
+        self.assertIn("/api/v1/results/?cursor=", out.getvalue())
+        self.assertLessEqual(summary["api_max_queries"], 6)
+        self.assertGreater(summary["api_max_queries"], 0)
+        self.assertNotIn("answered 429", out.getvalue())

@@ -7,7 +7,9 @@ by a column, and at page 50. Every sortable column of the three large lists is t
 timed both ways, once a sort is refused past grants.listing.COSTLY_SORT_MAX_ROWS it says
 so. Query counts are compared at two scales of the *same* page: a list shown 5 rows at
 a time and 50 at a time, and the detail page of the smallest and of the largest
-agreement (by amendments). A count that grows with the rows shown is an N+1. Pages are
+agreement (by amendments); each API list at 5 and 50 rows a page too. The API
+(/api/v1/) is timed per endpoint: as it comes, its documented example, sorted, past
+1,200 rows by cursor, and one row. A count that grows with the rows shown is an N+1. Pages are
 warm: remembered counts, choices and totals (grants/cache.py) are kept until the next
 write, as on every view but the first after a write; "cold" figures time that first
 view (the remembered values dropped before each run). The last line printed is one
@@ -30,6 +32,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 
+from grants.api.core import get_endpoints
 from grants.cache import bump_public_version
 from grants.listing import COSTLY_SORT_MAX_ROWS
 from grants.models import Agreement, Amendment, Disbursement, ProgramArea
@@ -81,7 +84,13 @@ class Command(BaseCommand):
             "--csv-repeat", type=int, default=2, help="CSV runs (best kept)."
         )
 
-    def handle(self, *args, runs, skip_csv, csv_repeat, **options):
+    def handle(self, *args, **options):
+        # Hundreds of requests from one address in a minute: the API's throttle
+        # would answer most of them 429, and the figures would be the throttle's.
+        with override_settings(API_THROTTLE_RATE=""):
+            self.measure_all(**options)
+
+    def measure_all(self, *, runs, skip_csv, csv_repeat, **options):
         self.runs = runs
         self.csv_repeat = csv_repeat
         self.host = benchmark_host()
@@ -107,6 +116,10 @@ class Command(BaseCommand):
             lists = [self.measure(path) for path in variants]
             self.stdout.write("\ndetail pages:")
             details = [self.measure(path) for path in self.detail_paths()]
+            self.stdout.write(
+                "\nAPI (/api/v1/: each list, filtered, sorted, deep, a row):"
+            )
+            api = self.api_timings()
             self.stdout.write("\nfirst view after a write (remembered values cold):")
             cold = [
                 self.time_path(path, cold=True, show=True)
@@ -128,6 +141,8 @@ class Command(BaseCommand):
             queries_flat=all(f["flat"] for f in flat),
             max_list_p50_ms=max(p["p50_ms"] for p in lists),
             max_detail_p50_ms=max((p["p50_ms"] for p in details), default=0),
+            api_max_p50_ms=max((p["p50_ms"] for p in api), default=0),
+            api_max_queries=max((p["queries"] for p in api), default=0),
             cold_max_p50_ms=max(p["p50_ms"] for p in cold),
             max_sort_p50_ms=max((p["p50_ms"] for p in offered), default=0),
             sorts_over_50_ms=sorted({p["path"] for p in offered if p["p50_ms"] > 50}),
@@ -181,6 +196,43 @@ class Command(BaseCommand):
         variants.append("/agreements/?share_max=25")
         return variants
 
+    def api_paths(self):
+        """Per endpoint: the list as it comes, the documentation's example request, the
+        last sort descending, the page after 1,200 rows (a cursor, however deep) and
+        the first row's detail."""
+        paths = []
+        for endpoint in get_endpoints():
+            base = f"/api/v1/{endpoint.name}/"
+            paths.append(base)
+            if endpoint.example:
+                paths.append(f"{base}?{endpoint.example}")
+            sorts = endpoint.sort_names()
+            if sorts:
+                paths.append(f"{base}?sort={sorts[-1]}")
+            deepest, following = None, f"{base}?page_size=100"
+            for _ in range(12):
+                following = self.client.get(following).json().get("next")
+                if not following:
+                    break
+                deepest = following
+            if deepest:
+                paths.append(deepest.replace("page_size=100", "page_size=25"))
+            first = self.client.get(base).json().get("results")
+            if first:
+                paths.append(first[0]["url"])
+        return paths
+
+    def api_timings(self):
+        """Each API path timed and its queries counted; a path that does not answer
+        200 on this data (an example naming a code it lacks) is named and skipped."""
+        timings = []
+        for path in self.api_paths():
+            try:
+                timings.append(self.measure(path))
+            except CommandError as error:
+                self.stdout.write(f"  {path:<58} skipped: {error}")
+        return timings
+
     def sort_timings(self):
         """Every sortable column of the large lists, both ways (fewer runs)."""
         self.stdout.write(
@@ -228,9 +280,11 @@ class Command(BaseCommand):
 
     def query_growth(self):
         rows = []
-        for path in LIST_PATHS:
-            small = self.count_queries(f"{path}?per_page=5")
-            large = self.count_queries(f"{path}?per_page=50")
+        api_lists = [f"/api/v1/{endpoint.name}/" for endpoint in get_endpoints()]
+        for path in LIST_PATHS + api_lists:
+            size = "page_size" if path.startswith("/api/") else "per_page"
+            small = self.count_queries(f"{path}?{size}=5")
+            large = self.count_queries(f"{path}?{size}=50")
             rows.append(
                 {
                     "path": path,
