@@ -10,14 +10,10 @@ from django.db.models import (
     Case,
     F,
     Func,
-    IntegerField,
-    OuterRef,
-    Subquery,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from .csv_export import Column, Kind, Report, boolean_text, has_annotation
@@ -44,14 +40,6 @@ def get_reports() -> list[Report]:
 
 def get_report(name: str) -> Report | None:
     return {report.name: report for report in get_reports()}.get(name)
-
-
-def count_of(queryset) -> Coalesce:
-    """The number of rows of a correlated `queryset` (filtered on an OuterRef)."""
-    counted = (
-        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def is_public_text(model) -> Column:
@@ -537,10 +525,12 @@ DISBURSEMENTS = register(
 
 
 def agreements_count(public_only: bool):
-    agreements = Agreement.objects.filter(program_areas=OuterRef("pk"))
-    if public_only:
-        agreements = agreements.public()
-    return count_of(agreements)
+    """Each area's agreements, from the counts the list page remembers until the next
+    write (grants.filters.program_area_counts): a correlated count per area read the
+    whole join of agreements and areas, seconds per API page at 100,000 agreements."""
+    from .filters import counts_by_pk, program_area_counts
+
+    return counts_by_pk(program_area_counts(include_drafts=not public_only), 0)
 
 
 PROGRAM_AREAS = register(

@@ -2,9 +2,10 @@
 
 import django_filters
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from grants.cache import remember
 from grants.filters import AgreementCodeFilter, SearchFilterSet, YearFilter, year_span
 from grants.listing import shows_drafts
 from grants.models import ProgramArea
@@ -89,3 +90,23 @@ class ResultFilter(SearchFilterSet):
 
     def filter_location(self, queryset, name, value):
         return queryset.filter(search_q(["location"], value))
+
+
+def indicator_result_counts(*, include_drafts: bool):
+    """{indicator pk: (results,)} over the whole record (the public results, or every
+    one for staff), in one grouped query remembered until the next write
+    (grants/cache.py, `remember`)."""
+
+    def compute():
+        results = Result.objects.all()
+        if not include_drafts:
+            results = results.public()
+        rows = (
+            results.order_by()
+            .values("indicator_id")
+            .annotate(n=Count("pk"))
+            .values_list("indicator_id", "n")
+        )
+        return {pk: (n,) for pk, n in rows}
+
+    return remember("indicator-result-counts", include_drafts, compute)
