@@ -66,26 +66,6 @@ class VersionedModel(models.Model):
     class Meta:
         abstract = True
 
-    def clean_fields(self, exclude=None):
-        """Every text field of the record refuses what XML cannot carry: the one
-        place for that rule (admin forms, spreadsheet and IATI imports all call
-        full_clean)."""
-        errors = {}
-        try:
-            super().clean_fields(exclude=exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        for field in self._meta.concrete_fields:
-            if exclude and field.name in exclude or field.name in errors:
-                continue
-            if isinstance(field, models.CharField | models.TextField):
-                try:
-                    xml_safe_validator(getattr(self, field.attname))
-                except ValidationError as error:
-                    errors[field.name] = error.error_list
-        if errors:
-            raise ValidationError(errors)
-
     def save(self, *args, **kwargs):
         if self._state.adding or self.pk is None or kwargs.get("force_insert"):
             return super().save(*args, **kwargs)
@@ -111,3 +91,23 @@ class VersionedModel(models.Model):
             except BaseException:
                 self.version = expected
                 raise
+
+    def clean_fields(self, exclude=None):
+        """Every text field of the record refuses what XML cannot carry: the one
+        place for that rule (admin forms, spreadsheet and IATI imports all call
+        full_clean)."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude or field.name in errors:
+                continue
+            if isinstance(field, models.CharField | models.TextField):
+                try:
+                    xml_safe_validator(getattr(self, field.attname))
+                except ValidationError as error:
+                    errors[field.name] = error.error_list
+        if errors:
+            raise ValidationError(errors)

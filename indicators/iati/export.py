@@ -22,7 +22,6 @@ reporting-org; our identifier prefix is only ever given to our own records.
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import quote
 
 from lxml import etree
 
@@ -42,9 +41,6 @@ NSMAP = {codelists.EXTENSION_PREFIX: NS}
 # Agreements read (with their rows) per query, and bytes written per chunk.
 CHUNK_AGREEMENTS = 200
 CHUNK_BYTES = 64 * 1024
-# Characters allowed unescaped in a document-link's address (RFC 3986 reserved and
-# unreserved, and "%" so an address already encoded is left as it is).
-URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 
 
 class IatiNotConfigured(Exception):
@@ -616,18 +612,12 @@ def _dimension(parent, row):
         _sub(parent, "dimension", name="disaggregation", value=row.disaggregation)
 
 
-def encoded_url(url: str) -> str:
-    """A web address as IATI wants it (xsd:anyURI): spaces and other characters
-    outside RFC 3986 percent-encoded, an address already encoded left as it is."""
-    return quote(url.strip(), safe=URL_SAFE)
-
-
 def _document_link(parent, document):
     is_pdf = document.url.lower().split("?")[0].endswith(".pdf")
     link = _sub(
         parent,
         "document-link",
-        url=encoded_url(document.url),
+        url=codelists.encoded_url(document.url),
         format="application/pdf" if is_pdf else "text/html",
     )
     _narrative(_sub(link, "title"), document.title)

@@ -1,8 +1,12 @@
 import hashlib
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseNotModified
-from django.http import StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe

@@ -246,9 +246,7 @@ class GeneratedExportTests(TestCase):
         )
         response = self.client.get(reverse("iati:agreement", kwargs={"code": "L-77"}))
         root, by_id = activities(response)
-        self.assertEqual(
-            by_id["XM-TEST-L-77"].findall("sector[@vocabulary='1']"), []
-        )
+        self.assertEqual(by_id["XM-TEST-L-77"].findall("sector[@vocabulary='1']"), [])
         self.assertEqual(codelist_errors(root), [])
 
     def test_query_count_does_not_grow_with_agreements(self):
