@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,7 @@ from .formatting import NOTHING, money, share_text
 from .forms import AmountField
 from .models import (
     Agreement,
+    AgreementSector,
     Amendment,
     Budget,
     Disbursement,
@@ -34,6 +36,7 @@ from .models import (
     Participation,
     ProgramArea,
     PublicationState,
+    RecipientArea,
     SourceDocument,
 )
 from .reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS
@@ -111,11 +114,46 @@ def reconciliation_text(*, stated: int, differing: int):
     return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
 
 
+class ReferenceConflictFilter(admin.SimpleListFilter):
+    """Organizations an IATI import kept apart because another one, with another
+    name, holds the reference their publisher gave them: candidates to merge."""
+
+    title = _("IATI reference")
+    parameter_name = "reference"
+    CONFLICT = "conflict"
+
+    def lookups(self, request, model_admin):
+        return [(self.CONFLICT, _("same reference, different names"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != self.CONFLICT:
+            return queryset
+        ref = OuterRef("reported_ref")
+        name = OuterRef("name")
+        holders = Organization.objects.filter(
+            Q(iati_identifier=ref) | Q(reported_ref=ref)
+        ).exclude(name=name)
+        claimed = Organization.objects.exclude(reported_ref="").filter(
+            reported_ref=OuterRef("iati_identifier")
+        )
+        return queryset.filter(
+            (~Q(reported_ref="") & Exists(holders))
+            | (Q(iati_identifier__isnull=False) & Exists(claimed))
+        )
+
+
 @admin.register(Organization)
 class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin):
-    list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
-    list_filter = ["kind", "country"]
-    search_fields = ["name", "acronym", "iati_identifier"]
+    list_display = [
+        "name",
+        "acronym",
+        "kind",
+        "country",
+        "iati_identifier",
+        "reported_ref",
+    ]
+    list_filter = [ReferenceConflictFilter, "kind", "country"]
+    search_fields = ["name", "acronym", "iati_identifier", "reported_ref"]
 
 
 @admin.register(SourceDocument)
@@ -384,6 +422,46 @@ class AgreementForm(VersionedAdminForm):
     )
 
 
+class StatedByPublisherInline(admin.TabularInline):
+    """Recipient areas and sectors as an imported file states them: shown, never
+    edited (a re-import replaces them)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RecipientAreaInline(StatedByPublisherInline):
+    model = RecipientArea
+    fields = readonly_fields = ["kind", "code", "vocabulary", "name", "percentage"]
+
+
+class AgreementSectorInline(StatedByPublisherInline):
+    model = AgreementSector
+    fields = readonly_fields = ["vocabulary", "code", "name", "percentage"]
+
+
+class PublisherFilter(admin.SimpleListFilter):
+    title = _("published by")
+    parameter_name = "publisher"
+
+    def lookups(self, request, model_admin):
+        return [("own", _("our own record")), ("other", _("another IATI publisher"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "own":
+            return queryset.filter(reporting_org_ref="")
+        if self.value() == "other":
+            return queryset.exclude(reporting_org_ref="")
+        return queryset
+
+
 @admin.register(Agreement)
 class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
     list_display = [
@@ -407,6 +485,8 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         "kind",
         agreement_currency_filter("currency"),
         "program_areas",
+        "earlier_transactions_unpublished",
+        PublisherFilter,
     ]
     search_fields = [
         "code",
@@ -429,10 +509,28 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         "reconciled_display",
         "created_at",
         "updated_at",
+        # Set by the IATI import from the publisher's file, never typed.
+        "earlier_transactions_unpublished",
+        "reporting_org_ref",
+        "reporting_org_name",
+        "source_file",
+        "imported_at",
     ]
     fieldsets = [
         (None, {"fields": ["code", "title", "kind", "status", "framework", "summary"]}),
-        (_("IATI"), {"fields": ["iati_identifier"], "classes": ["collapse"]}),
+        (
+            _("IATI"),
+            {
+                "fields": [
+                    "iati_identifier",
+                    "reporting_org_ref",
+                    "reporting_org_name",
+                    "source_file",
+                    "imported_at",
+                    "earlier_transactions_unpublished",
+                ]
+            },
+        ),
         (_("Parties"), {"fields": ["donor", "recipient"]}),
         (_("Dates"), {"fields": ["signed_on", "start_on", "end_on"]}),
         (
@@ -455,7 +553,13 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
             {"fields": ["publication", "published_at", "created_at", "updated_at"]},
         ),
     ]
-    inlines = [ParticipationInline, AmendmentInline, DisbursementInline]
+    inlines = [
+        ParticipationInline,
+        RecipientAreaInline,
+        AgreementSectorInline,
+        AmendmentInline,
+        DisbursementInline,
+    ]
     actions = [
         export_selected_csv_action(AGREEMENTS),
         "publish_selected",

@@ -2,6 +2,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -825,6 +826,24 @@ class RecipientArea(VersionedModel):
         share = f" {self.percentage} %" if self.percentage is not None else ""
         return f"{self.name or self.code}{share}"
 
+    @property
+    def display_name(self) -> str:
+        if self.kind == GeographyKind.COUNTRY:
+            return countries.name(self.code) or self.name or self.code
+        return self.name or self.code
+
+
+# IATI SectorVocabulary, as the agreement page names them.
+SECTOR_VOCABULARIES = {
+    "1": _("OECD DAC 5-digit"),
+    "2": _("OECD DAC 3-digit"),
+    "3": _("COFOG"),
+    "7": _("SDG goal"),
+    "8": _("SDG target"),
+    "98": _("publisher's own (secondary)"),
+    "99": _("publisher's own"),
+}
+
 
 class AgreementSector(VersionedModel):
     """A sector of an agreement in any IATI vocabulary, with its share (DAC codes
@@ -866,6 +885,14 @@ class AgreementSector(VersionedModel):
     def __str__(self):
         share = f" {self.percentage} %" if self.percentage is not None else ""
         return f"{self.vocabulary}:{self.code}{share}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.code
+
+    @property
+    def vocabulary_label(self) -> str:
+        return str(SECTOR_VOCABULARIES.get(self.vocabulary, self.vocabulary))
 
 
 def reconciled_expression(*, public_only: bool):

@@ -786,7 +786,7 @@ class ActivityImport:
                         s.vocabulary[:10],
                         s.vocabulary_uri[:1000],
                         s.code,
-                        s.name,
+                        s.name or sector_name(s),
                         s.percentage,
                     )
                     for s in self.record.sectors
@@ -1174,6 +1174,13 @@ class ActivityImport:
                 )
             else:
                 self.delete(row)
+
+
+def sector_name(sector) -> str:
+    """A DAC sector's name from the codelist when the file gives none."""
+    if sector.vocabulary == codelists.SECTOR_VOCABULARY_DAC:
+        return codelists.dac_sector_names().get(sector.code, "")[:500]
+    return ""
 
 
 def indicator_code(identifier: str, result_index: int, indicator_index: int) -> str:
