@@ -129,10 +129,10 @@ class ReferenceConflictFilter(admin.SimpleListFilter):
         if self.value() != self.CONFLICT:
             return queryset
         ref = OuterRef("reported_ref")
-        name = OuterRef("name")
         holders = Organization.objects.filter(
-            Q(iati_identifier=ref) | Q(reported_ref=ref)
-        ).exclude(name=name)
+            Q(iati_identifier=ref) | Q(reported_ref=ref),
+            ~Q(name=OuterRef("name")),
+        )
         claimed = Organization.objects.exclude(reported_ref="").filter(
             reported_ref=OuterRef("iati_identifier")
         )

@@ -353,9 +353,7 @@ AGREEMENTS = register(
             ),
             Column(
                 "recipient_areas",
-                StatedRows(
-                    F("pk"), model=RecipientArea, fields=("code", "percentage")
-                ),
+                StatedRows(F("pk"), model=RecipientArea, fields=("code", "percentage")),
                 Kind.TEXT,
                 _(
                     "The recipient countries (ISO codes) and regions with their "

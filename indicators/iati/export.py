@@ -40,6 +40,8 @@ NS = codelists.EXTENSION_NS
 NSMAP = {codelists.EXTENSION_PREFIX: NS}
 # Agreements read (with their rows) per query, and bytes written per chunk.
 CHUNK_AGREEMENTS = 200
+# Our own vocabulary's code for an agreement with no program area yet.
+UNCLASSIFIED_SECTOR = "unclassified"
 CHUNK_BYTES = 64 * 1024
 
 
@@ -277,7 +279,7 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         )
     for indicator, rows in _by_indicator(results):
         activity.append(result_element(indicator, rows))
-    _agreement_extension(activity, agreement)
+    _agreement_extension(activity, agreement, results)
     return activity
 
 
@@ -361,6 +363,19 @@ def sectors(agreement: Agreement) -> list[tuple[dict, str]]:
         )
         for area, share in zip(areas, even_shares(len(areas)), strict=True)
     ]
+    if not found:
+        # IATI wants a sector on every activity (rule 6.2.2): say that there is
+        # none yet rather than invent one.
+        found = [
+            (
+                {
+                    "vocabulary": codelists.SECTOR_VOCABULARY_REPORTING_ORG,
+                    "code": UNCLASSIFIED_SECTOR,
+                    "percentage": "100",
+                },
+                "Not classified by program area yet",
+            )
+        ]
     return found
 
 
@@ -480,7 +495,7 @@ def _extension(parent, tag, values: dict):
     return etree.SubElement(parent, f"{{{NS}}}{tag}", attrs)
 
 
-def _agreement_extension(activity, agreement):
+def _agreement_extension(activity, agreement, results=()):
     record = _extension(
         activity,
         "agreement",
@@ -492,17 +507,32 @@ def _agreement_extension(activity, agreement):
             "end-on": agreement.end_on,
             "earlier-transactions-unpublished": agreement.earlier_transactions_unpublished
             or None,
+            # The description repeats the title when there is no summary.
+            "no-summary": None if agreement.summary else "1",
         },
     )
-    for area in sorted(agreement.program_areas.all(), key=lambda a: a.code):
+    own = sorted(agreement.program_areas.all(), key=lambda a: a.code)
+    # The areas' ancestors and the indicators' areas travel too (not linked to the
+    # agreement), so that an import rebuilds the tree.
+    others, seen = [], {area.pk for area in own}
+    for area in [*own, *(row.indicator.program_area for row in results)]:
+        while area is not None:
+            if area.pk not in seen:
+                seen.add(area.pk)
+                others.append(area)
+            area = area.parent if area.parent_id else None
+    for area in own:
         _program_area_extension(record, area)
+    for area in sorted(others, key=lambda a: a.code):
+        _program_area_extension(record, area, linked=False)
 
 
-def _program_area_extension(parent, area):
+def _program_area_extension(parent, area, *, linked=True):
     _extension(
         parent,
         "program-area",
         {
+            "linked": None if linked else "0",
             "code": area.code,
             "name": area.name,
             "dac-sector-code": area.dac_sector_code,

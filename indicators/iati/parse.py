@@ -119,6 +119,7 @@ class ProgramAreaRecord:
     dac_sector_code: str
     parent: str
     display_order: int | None
+    linked: bool = True
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class AgreementExtension:
     end_on: datetime.date | None
     earlier_transactions_unpublished: bool
     program_areas: list[ProgramAreaRecord]
+    no_summary: bool = False
 
 
 @dataclass
@@ -244,6 +246,8 @@ class ActivityParser:
                 record.parent = (related.get("ref") or "").strip()
                 break
         record.extension = self.agreement_extension()
+        if record.extension and record.extension.no_summary:
+            record.summary = ""
         if self.record.skipped_languages:
             record.notes.append(
                 "narratives in other languages not kept ("
@@ -717,6 +721,7 @@ class ActivityParser:
                 for area in extra.findall(f"{{{NS}}}program-area")
                 if area.get("code")
             ],
+            no_summary=extra.get("no-summary") == "1",
         )
 
 
@@ -730,6 +735,7 @@ def program_area_record(element) -> ProgramAreaRecord | None:
         dac_sector_code=element.get("dac-sector-code", ""),
         parent=element.get("parent", ""),
         display_order=int(order) if order.isdigit() else None,
+        linked=element.get("linked") != "0",
     )
 
 
