@@ -42,7 +42,6 @@ from django.utils.translation import gettext_lazy
 
 from grants import ledger
 from grants.cache import bump_public_version
-from grants.money import MONEY_LIMIT
 from grants.models import (
     CODE_RE,
     Agreement,
@@ -62,6 +61,7 @@ from grants.models import (
     SourceDocument,
     paid_by_now,
 )
+from grants.money import MONEY_LIMIT
 from indicators.models import (
     Aggregation,
     Direction,

@@ -24,12 +24,12 @@ from indicators.iati.codelists import schema_errors
 from indicators.iati.importer import import_files
 from indicators.models import Indicator, Result, ResultStatus
 from tests.factories import make_staff_user
+from tests.indicators.iati_rules import ruleset_errors
 from tests.indicators.iati_support import (
     canonical_activities,
     make_generated_data,
     shared_iati_dir,
 )
-from tests.indicators.iati_rules import ruleset_errors
 from tests.indicators.test_iati_import import (
     PLAIN_STATIC,
     REPORTING,
