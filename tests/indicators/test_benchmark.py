@@ -20,6 +20,9 @@ KEYS = {
     "cold_max_p50_ms",
     "max_sort_p50_ms",
     "sorts_refused",
+    "iati_mib",
+    "iati_seconds",
+    "iati_rss_peak_growth_mib",
 }
 
 
