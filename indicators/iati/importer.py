@@ -22,6 +22,7 @@ Re-importing updates the agreement with the same IATI identifier, never duplicat
 
 import hashlib
 import logging
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -250,6 +251,8 @@ class ImportContext:
     history, who imports, and the organisations seen so far."""
 
     def __init__(self, *, file_name: str, user=None):
+        # The file's own name: never a path of the machine it was read on.
+        file_name = os.path.basename(file_name) or file_name
         self.file_name = file_name[:255]
         self.user = user
         self.now = timezone.now()
@@ -997,7 +1000,8 @@ class ActivityImport:
             self.delete(payment)
         for payment in rows:
             self.save(payment)
-        self.report.created["disbursements"] += len(rows)
+        if rows:
+            self.report.created["disbursements"] += len(rows)
 
     def write_budgets(self, agreement, currency):
         wanted = []
@@ -1046,12 +1050,14 @@ class ActivityImport:
             "currency",
             "value_date",
         )
-        self.report.created["budgets"] += self.replace_rows(
+        written = self.replace_rows(
             agreement.budgets.order_by("pk"),
             wanted,
             names,
             lambda values, position: Budget(agreement=agreement, **values),
         )
+        if written:
+            self.report.created["budgets"] += written
 
     # Results -----------------------------------------------------------------
 
