@@ -765,8 +765,10 @@ class GeographyKind(models.TextChoices):
     REGION = "region", _("region")
 
 
-def percentage_field():
-    return models.DecimalField(
+class StatedShare(VersionedModel):
+    """A row an IATI publisher states with its share, in the publisher's order."""
+
+    percentage = models.DecimalField(
         _("percentage"),
         max_digits=5,
         decimal_places=2,
@@ -774,9 +776,26 @@ def percentage_field():
         blank=True,
         help_text=_("The share as the publisher states it; empty when not stated."),
     )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage__isnull=True)
+                | Q(percentage__gte=0, percentage__lte=100),
+                name="%(app_label)s_%(class)s_percentage_range",
+                violation_error_message=_("A percentage is between 0 and 100."),
+            ),
+        ]
+
+    def __str__(self):
+        share = f" {self.percentage} %" if self.percentage is not None else ""
+        return f"{self.label}{share}"
 
 
-class RecipientArea(VersionedModel):
+class RecipientArea(StatedShare):
     """A recipient country or region of an agreement with its share, as an IATI
     activity states it (`recipient-country`, `recipient-region`)."""
 
@@ -801,30 +820,22 @@ class RecipientArea(VersionedModel):
         help_text=_("IATI RegionVocabulary (1 = OECD DAC); empty for a country."),
     )
     name = models.CharField(_("name"), max_length=255, blank=True)
-    percentage = percentage_field()
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(StatedShare.Meta):
         verbose_name = _("recipient country or region")
         verbose_name_plural = _("recipient countries and regions")
-        ordering = ["position", "pk"]
         constraints = [
+            *StatedShare.Meta.constraints,
             models.CheckConstraint(
                 condition=choices_condition("kind", GeographyKind),
                 name="grants_recipientarea_kind_valid",
                 violation_error_message=_("Choose country or region."),
             ),
-            models.CheckConstraint(
-                condition=Q(percentage__isnull=True)
-                | Q(percentage__gte=0, percentage__lte=100),
-                name="grants_recipientarea_percentage_range",
-                violation_error_message=_("A percentage is between 0 and 100."),
-            ),
         ]
 
-    def __str__(self):
-        share = f" {self.percentage} %" if self.percentage is not None else ""
-        return f"{self.name or self.code}{share}"
+    @property
+    def label(self) -> str:
+        return self.name or self.code
 
     @property
     def display_name(self) -> str:
@@ -845,7 +856,7 @@ SECTOR_VOCABULARIES = {
 }
 
 
-class AgreementSector(VersionedModel):
+class AgreementSector(StatedShare):
     """A sector of an agreement in any IATI vocabulary, with its share (DAC codes
     also map to program areas; other vocabularies are kept as information)."""
 
@@ -866,25 +877,14 @@ class AgreementSector(VersionedModel):
     vocabulary_uri = models.URLField(_("vocabulary URI"), max_length=1000, blank=True)
     code = models.CharField(_("code"), max_length=100)
     name = models.CharField(_("name"), max_length=500, blank=True)
-    percentage = percentage_field()
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(StatedShare.Meta):
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
-        ordering = ["position", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(percentage__isnull=True)
-                | Q(percentage__gte=0, percentage__lte=100),
-                name="grants_agreementsector_percentage_range",
-                violation_error_message=_("A percentage is between 0 and 100."),
-            ),
-        ]
 
-    def __str__(self):
-        share = f" {self.percentage} %" if self.percentage is not None else ""
-        return f"{self.vocabulary}:{self.code}{share}"
+    @property
+    def label(self) -> str:
+        return f"{self.vocabulary}:{self.code}"
 
     @property
     def display_name(self) -> str:
