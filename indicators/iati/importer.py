@@ -259,6 +259,7 @@ class ImportContext:
         self.reason = f"IATI import of {file_name}, {self.now.date().isoformat()}"
         self.own_ref = (getattr(settings, "IATI_REPORTING_ORG_REF", "") or "").strip()
         self.names: dict[str, list[int]] | None = None
+        self.created: list[tuple[str, int]] = []
 
     def organizations_named(self, name: str) -> list[int]:
         """Ids of the organisations whose name normalizes to `name`'s, oldest
@@ -275,10 +276,17 @@ class ImportContext:
         if self.names is not None:
             key = normalized_name(organization.name)
             self.names.setdefault(key, []).append(organization.pk)
+            self.created.append((key, organization.pk))
 
-    def forget_since(self, snapshot):
+    def begin_activity(self):
+        self.created = []
+
+    def forget_activity(self):
         """After a rolled-back activity: the organisations it created are gone."""
-        self.names = snapshot
+        for key, pk in self.created:
+            if pk in self.names.get(key, ()):
+                self.names[key].remove(pk)
+        self.created = []
 
 
 def normalized_name(name: str) -> str:
@@ -325,32 +333,28 @@ class ActivityImport:
 
     def run(self) -> ActivityReport:
         report = self.report
-        snapshot = (
-            {k: list(v) for k, v in self.context.names.items()}
-            if self.context.names is not None
-            else None
-        )
+        self.context.begin_activity()
         try:
             if self.record.skip_reason:
                 raise SkipActivity(self.record.skip_reason)
             with transaction.atomic():
                 self.write()
         except SkipActivity as reason:
-            self.skip(str(reason), snapshot)
+            self.skip(str(reason))
         except ValidationError as error:
-            self.skip("; ".join(error.messages), snapshot)
+            self.skip("; ".join(error.messages))
         except DatabaseError as error:
-            self.skip(f"the database refused it ({error})", snapshot)
+            self.skip(f"the database refused it ({error})")
         except Exception as error:  # keep going with the next activity
             logger.exception("IATI import of %s failed", report.identifier)
-            self.skip(f"unexpected error ({type(error).__name__}: {error})", snapshot)
+            self.skip(f"unexpected error ({type(error).__name__}: {error})")
         return report
 
-    def skip(self, reason, snapshot):
+    def skip(self, reason):
         self.report.outcome, self.report.reason = "skipped", reason
         self.report.created.clear()
         self.agreement = None
-        self.context.forget_since(snapshot)
+        self.context.forget_activity()
 
     def save(self, obj, *, update_fields=None):
         """Every write of the import: validated, with its reason in the history."""
@@ -458,6 +462,12 @@ class ActivityImport:
             values["code"] = self.choose_code()
             values.setdefault("kind", AgreementKind.OTHER)
             values["publication"] = PublicationState.DRAFT
+        # A file that now starts at the beginning clears the mark only once the
+        # amendments it replaces are gone (the database refuses negative totals on
+        # an unmarked agreement).
+        clears_mark = agreement.earlier_transactions_unpublished and not opening_unknown
+        if clears_mark:
+            values["earlier_transactions_unpublished"] = True
         if self.assign(agreement, values):
             agreement.source_file = self.context.file_name
             agreement.imported_at = self.context.now
@@ -472,6 +482,13 @@ class ActivityImport:
         with ledger.batch():
             self.write_amendments(agreement)
             self.write_payments(agreement, payments)
+        if clears_mark:
+            agreement.earlier_transactions_unpublished = False
+            # Not full_clean(): this copy's figures are the ones before the batch;
+            # the database checks the stored ones.
+            self.save(agreement, update_fields=["earlier_transactions_unpublished"])
+            # The rule again, now without the exception, and the amendments' copy.
+            ledger.recompute([agreement.pk])
         self.write_budgets(agreement, currency)
         self.write_results(agreement, areas)
         if existing is None:

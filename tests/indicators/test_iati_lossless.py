@@ -627,3 +627,20 @@ class StreamedExportTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "U+000B")
         self.assertFalse(Organization.objects.exists())
+
+
+class WindowClosedTests(TestCase):
+    def test_a_later_whole_file_clears_the_mark(self):
+        import_files([("usaid.xml", file_of(WINDOW))])
+        whole = WINDOW.replace(
+            '<transaction><transaction-type code="2"/><transaction-date iso-date="2024-01-01"/>',
+            '<transaction><transaction-type code="2"/><transaction-date iso-date="2023-01-01"/>'
+            '<value value-date="2023-01-01">20000.00</value></transaction>'
+            '<transaction><transaction-type code="2"/><transaction-date iso-date="2024-01-01"/>',
+        ).replace(">-500.00<", ">500.00<")
+        report = only(import_files([("usaid-whole.xml", file_of(whole))]))
+        self.assertEqual(report.counts(), {"updated": 1}, report.lines())
+        agreement = Agreement.objects.get(iati_identifier="US-GOV-1-WINDOW")
+        self.assertIs(agreement.earlier_transactions_unpublished, False)
+        self.assertEqual(agreement.total, Decimal("13796.00"))
+        self.assertFalse(agreement.amendments.filter(opening_unknown=True).exists())
