@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,7 +28,6 @@ from .formatting import NOTHING, money, share_text
 from .forms import AmountField
 from .models import (
     Agreement,
-    AgreementSector,
     Amendment,
     Budget,
     Disbursement,
@@ -36,7 +35,6 @@ from .models import (
     Participation,
     ProgramArea,
     PublicationState,
-    RecipientArea,
     SourceDocument,
 )
 from .reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS
@@ -422,29 +420,23 @@ class AgreementForm(VersionedAdminForm):
     )
 
 
-class StatedByPublisherInline(admin.TabularInline):
-    """Recipient areas and sectors as an imported file states them: shown, never
-    edited (a re-import replaces them)."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class RecipientAreaInline(StatedByPublisherInline):
-    model = RecipientArea
-    fields = readonly_fields = ["kind", "code", "vocabulary", "name", "percentage"]
-
-
-class AgreementSectorInline(StatedByPublisherInline):
-    model = AgreementSector
-    fields = readonly_fields = ["vocabulary", "code", "name", "percentage"]
+def stated_rows(rows, parts):
+    """One line per row the publisher states: its name, code and share."""
+    if not rows:
+        return NOTHING
+    return format_html_join(
+        "",
+        "<div>{} ({}){}</div>",
+        (
+            (
+                *parts(row),
+                f": {row.percentage.normalize():f} %"
+                if row.percentage is not None
+                else "",
+            )
+            for row in rows
+        ),
+    )
 
 
 class PublisherFilter(admin.SimpleListFilter):
@@ -515,6 +507,8 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         "reporting_org_name",
         "source_file",
         "imported_at",
+        "stated_areas_display",
+        "stated_sectors_display",
     ]
     fieldsets = [
         (None, {"fields": ["code", "title", "kind", "status", "framework", "summary"]}),
@@ -528,6 +522,8 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
                     "source_file",
                     "imported_at",
                     "earlier_transactions_unpublished",
+                    "stated_areas_display",
+                    "stated_sectors_display",
                 ]
             },
         ),
@@ -553,13 +549,7 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
             {"fields": ["publication", "published_at", "created_at", "updated_at"]},
         ),
     ]
-    inlines = [
-        ParticipationInline,
-        RecipientAreaInline,
-        AgreementSectorInline,
-        AmendmentInline,
-        DisbursementInline,
-    ]
+    inlines = [ParticipationInline, AmendmentInline, DisbursementInline]
     actions = [
         export_selected_csv_action(AGREEMENTS),
         "publish_selected",
@@ -592,6 +582,18 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
             )
             for name, options in fieldsets
         ]
+
+    @admin.display(description=_("recipient countries and regions"))
+    def stated_areas_display(self, obj):
+        """As the publisher's file states them: shown, never typed (a re-import
+        replaces them)."""
+        rows = list(obj.recipient_areas.all()) if obj.pk else []
+        return stated_rows(rows, lambda a: (a.display_name, a.code))
+
+    @admin.display(description=_("sectors"))
+    def stated_sectors_display(self, obj):
+        rows = list(obj.sectors.all()) if obj.pk else []
+        return stated_rows(rows, lambda s: (s.display_name, s.label))
 
     @admin.display(description=_("total (all amendments)"), ordering="total")
     def total_display(self, obj):

@@ -123,6 +123,7 @@ class Organization(VersionedModel):
         _("reference as published"),
         max_length=100,
         blank=True,
+        db_default="",
         help_text=_(
             "Set by the IATI import: the reference another publisher gave this "
             "organization when it could not be trusted as its identifier (a "
@@ -498,6 +499,7 @@ class Agreement(VersionedModel):
     earlier_transactions_unpublished = models.BooleanField(
         _("earlier transactions not published by the source"),
         default=False,
+        db_default=False,
         help_text=_(
             "Set by the IATI import when the publisher's file starts mid-agreement "
             "(it publishes only a recent window of transactions): the totals are then "
@@ -509,14 +511,19 @@ class Agreement(VersionedModel):
         _("published by (IATI reference)"),
         max_length=100,
         blank=True,
+        db_default="",
         help_text=_(
             "Empty for our own record. Set by the IATI import to the reporting "
             "organisation of another publisher's file: the export then marks the "
             "activity as reported by us as a secondary reporter."
         ),
     )
-    reporting_org_name = models.CharField(_("published by"), max_length=255, blank=True)
-    source_file = models.CharField(_("imported from file"), max_length=255, blank=True)
+    reporting_org_name = models.CharField(
+        _("published by"), max_length=255, blank=True, db_default=""
+    )
+    source_file = models.CharField(
+        _("imported from file"), max_length=255, blank=True, db_default=""
+    )
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     total = figure_field(
         _("total"), _("The sum of every amendment's amount, drafts included.")
@@ -1104,6 +1111,7 @@ class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
     opening_unknown = models.BooleanField(
         _("earlier transactions not published by the source"),
         default=False,
+        db_default=False,
         editable=False,
         help_text=_(
             "The agreement's flag, copied here by the ledger so that the database "
