@@ -20,6 +20,7 @@ reporting-org; our identifier prefix is only ever given to our own records.
 """
 
 import datetime
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,7 +30,13 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from grants.models import Agreement, Amendment, Disbursement, ParticipantRole
+from grants.models import (
+    Agreement,
+    Amendment,
+    Disbursement,
+    ParticipantRole,
+    ProgramArea,
+)
 from indicators.models import Direction, Measure, Result
 
 from . import codelists
@@ -43,6 +50,10 @@ CHUNK_AGREEMENTS = 200
 # Our own vocabulary's code for an agreement with no program area yet.
 UNCLASSIFIED_SECTOR = "unclassified"
 CHUNK_BYTES = 64 * 1024
+
+
+# The program areas of the export being written (see program_area()).
+_program_areas: ContextVar[dict | None] = ContextVar("iati_program_areas", default=None)
 
 
 class IatiNotConfigured(Exception):
@@ -152,6 +163,7 @@ def stream(agreements, *, now: datetime.datetime | None = None):
 
 
 def _stream(agreements, reporting, now):
+    _program_areas.set(None)
     sink = _Sink()
     with etree.xmlfile(sink, encoding="UTF-8") as xf:
         xf.write_declaration()
@@ -495,6 +507,17 @@ def _extension(parent, tag, values: dict):
     return etree.SubElement(parent, f"{{{NS}}}{tag}", attrs)
 
 
+def program_area(pk):
+    """A program area by primary key, from one read of them all per export (they
+    are reference data, a few hundred at most): parents and ancestors cost no query
+    per activity."""
+    areas = _program_areas.get()
+    if areas is None or pk not in areas:
+        areas = {area.pk: area for area in ProgramArea.objects.all()}
+        _program_areas.set(areas)
+    return areas[pk]
+
+
 def _agreement_extension(activity, agreement, results=()):
     record = _extension(
         activity,
@@ -520,7 +543,7 @@ def _agreement_extension(activity, agreement, results=()):
             if area.pk not in seen:
                 seen.add(area.pk)
                 others.append(area)
-            area = area.parent if area.parent_id else None
+            area = program_area(area.parent_id) if area.parent_id else None
     for area in own:
         _program_area_extension(record, area)
     for area in sorted(others, key=lambda a: a.code):
@@ -536,7 +559,7 @@ def _program_area_extension(parent, area, *, linked=True):
             "code": area.code,
             "name": area.name,
             "dac-sector-code": area.dac_sector_code,
-            "parent": area.parent.code if area.parent_id else None,
+            "parent": program_area(area.parent_id).code if area.parent_id else None,
             "display-order": area.display_order,
         },
     )
