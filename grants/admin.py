@@ -559,8 +559,34 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
     form = AgreementForm
     formfield_overrides = AMOUNT_FIELDS
 
+    # Written by the IATI import only: nothing to show on the add form.
+    IMPORT_ONLY_FIELDS = (
+        "reporting_org_ref",
+        "reporting_org_name",
+        "source_file",
+        "imported_at",
+        "earlier_transactions_unpublished",
+        "stated_areas_display",
+        "stated_sectors_display",
+    )
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [
+                            f
+                            for f in options["fields"]
+                            if f not in self.IMPORT_ONLY_FIELDS
+                        ],
+                    },
+                )
+                for name, options in fieldsets
+            ]
         if not self.can_publish(request) or (
             obj is not None and not self.has_change_permission(request, obj)
         ):
