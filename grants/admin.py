@@ -5,8 +5,9 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -112,11 +113,46 @@ def reconciliation_text(*, stated: int, differing: int):
     return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
 
 
+class ReferenceConflictFilter(admin.SimpleListFilter):
+    """Organizations an IATI import kept apart because another one, with another
+    name, holds the reference their publisher gave them: candidates to merge."""
+
+    title = _("IATI reference")
+    parameter_name = "reference"
+    CONFLICT = "conflict"
+
+    def lookups(self, request, model_admin):
+        return [(self.CONFLICT, _("same reference, different names"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != self.CONFLICT:
+            return queryset
+        ref = OuterRef("reported_ref")
+        holders = Organization.objects.filter(
+            Q(iati_identifier=ref) | Q(reported_ref=ref),
+            ~Q(name=OuterRef("name")),
+        )
+        claimed = Organization.objects.exclude(reported_ref="").filter(
+            reported_ref=OuterRef("iati_identifier")
+        )
+        return queryset.filter(
+            (~Q(reported_ref="") & Exists(holders))
+            | (Q(iati_identifier__isnull=False) & Exists(claimed))
+        )
+
+
 @admin.register(Organization)
 class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin):
-    list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
-    list_filter = ["kind", "country"]
-    search_fields = ["name", "acronym", "iati_identifier"]
+    list_display = [
+        "name",
+        "acronym",
+        "kind",
+        "country",
+        "iati_identifier",
+        "reported_ref",
+    ]
+    list_filter = [ReferenceConflictFilter, "kind", "country"]
+    search_fields = ["name", "acronym", "iati_identifier", "reported_ref"]
 
 
 @admin.register(SourceDocument)
@@ -381,6 +417,40 @@ class AgreementForm(VersionedAdminForm):
     )
 
 
+def stated_rows(rows, parts):
+    """One line per row the publisher states: its name, code and share."""
+    if not rows:
+        return NOTHING
+    return format_html_join(
+        "",
+        "<div>{} ({}){}</div>",
+        (
+            (
+                *parts(row),
+                f": {row.percentage.normalize():f} %"
+                if row.percentage is not None
+                else "",
+            )
+            for row in rows
+        ),
+    )
+
+
+class PublisherFilter(admin.SimpleListFilter):
+    title = _("published by")
+    parameter_name = "publisher"
+
+    def lookups(self, request, model_admin):
+        return [("own", _("our own record")), ("other", _("another IATI publisher"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "own":
+            return queryset.filter(reporting_org_ref="")
+        if self.value() == "other":
+            return queryset.exclude(reporting_org_ref="")
+        return queryset
+
+
 @admin.register(Agreement)
 class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
     list_display = [
@@ -404,6 +474,8 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         "kind",
         agreement_currency_filter("currency"),
         "program_areas",
+        "earlier_transactions_unpublished",
+        PublisherFilter,
     ]
     search_fields = [
         "code",
@@ -426,10 +498,32 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
         "reconciled_display",
         "created_at",
         "updated_at",
+        # Set by the IATI import from the publisher's file, never typed.
+        "earlier_transactions_unpublished",
+        "reporting_org_ref",
+        "reporting_org_name",
+        "source_file",
+        "imported_at",
+        "stated_areas_display",
+        "stated_sectors_display",
     ]
     fieldsets = [
         (None, {"fields": ["code", "title", "kind", "status", "framework", "summary"]}),
-        (_("IATI"), {"fields": ["iati_identifier"], "classes": ["collapse"]}),
+        (
+            _("IATI"),
+            {
+                "fields": [
+                    "iati_identifier",
+                    "reporting_org_ref",
+                    "reporting_org_name",
+                    "source_file",
+                    "imported_at",
+                    "earlier_transactions_unpublished",
+                    "stated_areas_display",
+                    "stated_sectors_display",
+                ]
+            },
+        ),
         (_("Parties"), {"fields": ["donor", "recipient"]}),
         (_("Dates"), {"fields": ["signed_on", "start_on", "end_on"]}),
         (
@@ -462,8 +556,34 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
     form = AgreementForm
     formfield_overrides = AMOUNT_FIELDS
 
+    # Written by the IATI import only: nothing to show on the add form.
+    IMPORT_ONLY_FIELDS = (
+        "reporting_org_ref",
+        "reporting_org_name",
+        "source_file",
+        "imported_at",
+        "earlier_transactions_unpublished",
+        "stated_areas_display",
+        "stated_sectors_display",
+    )
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [
+                            f
+                            for f in options["fields"]
+                            if f not in self.IMPORT_ONLY_FIELDS
+                        ],
+                    },
+                )
+                for name, options in fieldsets
+            ]
         if not self.can_publish(request) or (
             obj is not None and not self.has_change_permission(request, obj)
         ):
@@ -485,6 +605,18 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
             )
             for name, options in fieldsets
         ]
+
+    @admin.display(description=_("recipient countries and regions"))
+    def stated_areas_display(self, obj):
+        """As the publisher's file states them: shown, never typed (a re-import
+        replaces them)."""
+        rows = list(obj.recipient_areas.all()) if obj.pk else []
+        return stated_rows(rows, lambda a: (a.display_name, a.code))
+
+    @admin.display(description=_("sectors"))
+    def stated_sectors_display(self, obj):
+        rows = list(obj.sectors.all()) if obj.pk else []
+        return stated_rows(rows, lambda s: (s.display_name, s.label))
 
     @admin.display(description=_("total (all amendments)"), ordering="total")
     def total_display(self, obj):

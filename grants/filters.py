@@ -5,6 +5,7 @@ share both."""
 import datetime
 
 import django_filters
+from django_countries import countries
 from django_filters.constants import EMPTY_VALUES
 
 from django import forms
@@ -29,10 +30,12 @@ from .models import (
     Amendment,
     Disbursement,
     DisbursementKind,
+    GeographyKind,
     Organization,
     OrganizationKind,
     ProgramArea,
     PublicationState,
+    RecipientArea,
 )
 from .money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from .search import search_in
@@ -182,6 +185,15 @@ class AgreementFilter(SearchFilterSet):
         label=_("Program area"), field_name="program_areas__code", choices=()
     )
     currency = django_filters.ChoiceFilter(label=_("Currency"), choices=())
+    country = django_filters.ChoiceFilter(
+        label=_("Recipient country"),
+        choices=countries,
+        method="filter_country",
+        help_text=_(
+            "The agreement's recipient countries as its publisher states them; "
+            "else its recipient's country."
+        ),
+    )
     active_in = YearFilter(
         label=_("Active in year"),
         method="filter_active_in",
@@ -231,6 +243,15 @@ class AgreementFilter(SearchFilterSet):
             agreements.with_figures(public_only=not include_drafts)
             .select_related("donor", "recipient")
             .order_by("code", "pk")
+        )
+
+    def filter_country(self, queryset, name, value):
+        stated = RecipientArea.objects.filter(
+            agreement=OuterRef("pk"), kind=GeographyKind.COUNTRY
+        )
+        return queryset.filter(
+            Exists(stated.filter(code=value))
+            | ~Exists(stated) & Q(recipient__country=value)
         )
 
     def filter_active_in(self, queryset, name, value):

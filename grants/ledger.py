@@ -18,6 +18,13 @@ holds for the disbursed and the spent totals in date order: a reimbursement retu
 money paid before it. More disbursed than committed is allowed (the source may say so)
 and shown as such.
 
+One exception, for one reason only: an agreement marked "earlier transactions not
+published by the source" (`Agreement.earlier_transactions_unpublished`, set by the IATI
+import when a publisher's file starts mid-agreement, as USAID's do) may have running,
+disbursed and spent totals below zero: they are the net change since the first
+published transaction, not the agreement's value. `check(..., opening_unknown=True)`
+is that exception; the database's check constraints make the same one.
+
 The figures are stored on the rows (`FIGURES`) and written by this module alone, inside
 the transaction of the write that changes them, with the agreement rows locked:
 `Amendment.save()`, `delete()` and the amendment QuerySet's `update()`, `delete()` and
@@ -250,12 +257,20 @@ def compute(entries: Iterable[Entry], payments: Iterable[Payment] = ()) -> Book:
 
 
 def check(
-    entries: Iterable[Entry], *, currency: str = "", payments: Iterable[Payment] = ()
+    entries: Iterable[Entry],
+    *,
+    currency: str = "",
+    payments: Iterable[Payment] = (),
+    opening_unknown: bool = False,
 ) -> Book:
     """The figures of `entries` and `payments`, or a ValidationError saying where a
-    running total would fall below zero and what to publish or unpublish first."""
+    running total would fall below zero and what to publish or unpublish first.
+    With `opening_unknown` (earlier transactions not published by the source) the
+    totals may be below zero: nothing is refused."""
     entries = list(entries)
     book = compute(entries, payments)
+    if opening_unknown:
+        return book
     if found := book.first_negative(public=False):
         negative, total = found
         raise ValidationError(
@@ -368,7 +383,12 @@ def check_changes(
     if publish_drafts:
         rows = [replace(e, published=True) for e in rows]
         paid = [replace(p, published=True) for p in paid]
-    return check(rows, currency=agreement.currency or "", payments=paid)
+    return check(
+        rows,
+        currency=agreement.currency or "",
+        payments=paid,
+        opening_unknown=agreement.earlier_transactions_unpublished,
+    )
 
 
 def merged(stored, changed, removed):
@@ -501,17 +521,22 @@ def recompute(agreement_ids: Iterable[int], *, using=None, locked=False) -> None
         for part in chunks(ids):
             if not locked:
                 lock(part, using=using)
-            currencies = dict(
-                Agreement._base_manager.using(database(using))
+            agreements = {
+                pk: (currency, opening_unknown)
+                for pk, currency, opening_unknown in Agreement._base_manager.using(
+                    database(using)
+                )
                 .filter(pk__in=part)
-                .values_list("pk", "currency")
-            )
+                .values_list("pk", "currency", "earlier_transactions_unpublished")
+            }
             paid = stored_payments(part, using=using)
             for agreement_id, entries in stored_entries(part, using=using).items():
+                currency, opening_unknown = agreements.get(agreement_id, ("", False))
                 check(
                     entries,
-                    currency=currencies.get(agreement_id, ""),
+                    currency=currency,
                     payments=paid[agreement_id],
+                    opening_unknown=opening_unknown,
                 )
             write_figures(part, using=using)
 
@@ -583,21 +608,28 @@ def write_scope(ids: list | None, *, using) -> None:
         def total(expression, window=""):
             return f"SUM({expression}) {window}"
 
-    public_amount = "CASE WHEN publication = %s THEN amount ELSE 0 END"
-    where, params = scope("agreement_id")
+    public_amount = "CASE WHEN m.publication = %s THEN m.amount ELSE 0 END"
+    where, params = scope("m.agreement_id")
     window = (
-        "OVER (PARTITION BY agreement_id ORDER BY sequence ROWS UNBOUNDED PRECEDING)"
+        "OVER (PARTITION BY m.agreement_id ORDER BY m.sequence "
+        "ROWS UNBOUNDED PRECEDING)"
     )
     with transaction.atomic(using=alias), connection.cursor() as cursor:
+        # Each amendment also gets its agreement's "earlier transactions not
+        # published" flag (opening_unknown), which its check constraint reads.
         cursor.execute(
             f"UPDATE {amendments} SET running_total = figures.running_total, "
-            "public_running_total = figures.public_running_total "
-            f"FROM (SELECT id, {total('amount', window)} AS running_total, "
-            f"{total(public_amount, window)} AS public_running_total "
-            f"FROM {amendments}{where}) AS figures "
+            "public_running_total = figures.public_running_total, "
+            "opening_unknown = figures.opening_unknown "
+            f"FROM (SELECT m.id AS id, {total('m.amount', window)} AS running_total, "
+            f"{total(public_amount, window)} AS public_running_total, "
+            "a.earlier_transactions_unpublished AS opening_unknown "
+            f"FROM {amendments} AS m JOIN {agreements} AS a "
+            f"ON a.id = m.agreement_id{where}) AS figures "
             f"WHERE {amendments}.id = figures.id "
             f"AND ({amendments}.running_total <> figures.running_total "
-            f"OR {amendments}.public_running_total <> figures.public_running_total)",
+            f"OR {amendments}.public_running_total <> figures.public_running_total "
+            f"OR {amendments}.opening_unknown <> figures.opening_unknown)",
             [published, *params],
         )
         where, params = scope("agreement.id")

@@ -2,6 +2,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+from django_countries import countries
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -117,6 +118,18 @@ class Organization(VersionedModel):
         error_messages={
             "unique": _("Another organization already has this IATI identifier.")
         },
+    )
+    reported_ref = models.CharField(
+        _("reference as published"),
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text=_(
+            "Set by the IATI import: the reference another publisher gave this "
+            "organization when it could not be trusted as its identifier (a "
+            "placeholder such as “N/A”, a channel code) or when an organization with "
+            "another name already holds it. Compare and merge by hand."
+        ),
     )
 
     objects = OrganizationQuerySet.as_manager()
@@ -507,6 +520,35 @@ class Agreement(VersionedModel):
             "unique": _("Another agreement already has this IATI identifier.")
         },
     )
+    earlier_transactions_unpublished = models.BooleanField(
+        _("earlier transactions not published by the source"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Set by the IATI import when the publisher's file starts mid-agreement "
+            "(it publishes only a recent window of transactions): the totals are then "
+            "the net change since the first published transaction, not the "
+            "agreement's value, and the ledger lets them start below zero."
+        ),
+    )
+    reporting_org_ref = models.CharField(
+        _("published by (IATI reference)"),
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text=_(
+            "Empty for our own record. Set by the IATI import to the reporting "
+            "organisation of another publisher's file: the export then marks the "
+            "activity as reported by us as a secondary reporter."
+        ),
+    )
+    reporting_org_name = models.CharField(
+        _("published by"), max_length=255, blank=True, db_default=""
+    )
+    source_file = models.CharField(
+        _("imported from file"), max_length=255, blank=True, db_default=""
+    )
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     total = figure_field(
         _("total"), _("The sum of every amendment's amount, drafts included.")
     )
@@ -634,14 +676,16 @@ class Agreement(VersionedModel):
                 violation_error_message=_("An agreement cannot be its own framework."),
             ),
             models.CheckConstraint(
-                condition=~Q(donor=F("recipient")),
+                # Another publisher may fund and implement its own activity.
+                condition=~Q(donor=F("recipient")) | ~Q(reporting_org_ref=""),
                 name="grants_agreement_donor_not_recipient",
                 violation_error_message=_(
                     "The donor and the recipient must be different."
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(total__gte=0, public_total__gte=0),
+                condition=Q(total__gte=0, public_total__gte=0)
+                | Q(earlier_transactions_unpublished=True),
                 name="grants_agreement_totals_not_negative",
                 violation_error_message=_("An agreement's total cannot be negative."),
             ),
@@ -651,7 +695,8 @@ class Agreement(VersionedModel):
                     public_disbursed__gte=0,
                     spent__gte=0,
                     public_spent__gte=0,
-                ),
+                )
+                | Q(earlier_transactions_unpublished=True),
                 name="grants_agreement_disbursed_not_negative",
                 violation_error_message=_(
                     "An agreement's disbursed and spent totals cannot be negative."
@@ -674,6 +719,11 @@ class Agreement(VersionedModel):
     @property
     def is_public(self) -> bool:
         return self.publication == PublicationState.PUBLISHED
+
+    @property
+    def is_from_another_publisher(self) -> bool:
+        """Imported from another reporting organisation's file (not our record)."""
+        return bool(self.reporting_org_ref)
 
     def clean(self):
         super().clean()
@@ -739,6 +789,141 @@ class Participation(VersionedModel):
 
     def __str__(self):
         return f"{self.organization} ({self.get_role_display()})"
+
+
+class GeographyKind(models.TextChoices):
+    COUNTRY = "country", _("country")
+    REGION = "region", _("region")
+
+
+class StatedShare(VersionedModel):
+    """A row an IATI publisher states with its share, in the publisher's order."""
+
+    percentage = models.DecimalField(
+        _("percentage"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The share as the publisher states it; empty when not stated."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage__isnull=True)
+                | Q(percentage__gte=0, percentage__lte=100),
+                name="%(app_label)s_%(class)s_percentage_range",
+                violation_error_message=_("A percentage is between 0 and 100."),
+            ),
+        ]
+
+    def __str__(self):
+        share = f" {self.percentage} %" if self.percentage is not None else ""
+        return f"{self.label}{share}"
+
+
+class RecipientArea(StatedShare):
+    """A recipient country or region of an agreement with its share, as an IATI
+    activity states it (`recipient-country`, `recipient-region`)."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="recipient_areas",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=GeographyKind.choices, default="country"
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        help_text=_("ISO 3166-1 alpha-2 for a country; the region's code otherwise."),
+    )
+    vocabulary = models.CharField(
+        _("region vocabulary"),
+        max_length=10,
+        blank=True,
+        help_text=_("IATI RegionVocabulary (1 = OECD DAC); empty for a country."),
+    )
+    name = models.CharField(_("name"), max_length=255, blank=True)
+
+    class Meta(StatedShare.Meta):
+        verbose_name = _("recipient country or region")
+        verbose_name_plural = _("recipient countries and regions")
+        constraints = [
+            *StatedShare.Meta.constraints,
+            models.CheckConstraint(
+                condition=choices_condition("kind", GeographyKind),
+                name="grants_recipientarea_kind_valid",
+                violation_error_message=_("Choose country or region."),
+            ),
+        ]
+
+    @property
+    def label(self) -> str:
+        return self.name or self.code
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == GeographyKind.COUNTRY:
+            return countries.name(self.code) or self.name or self.code
+        return self.name or self.code
+
+
+# IATI SectorVocabulary, as the agreement page names them.
+SECTOR_VOCABULARIES = {
+    "1": _("OECD DAC 5-digit"),
+    "2": _("OECD DAC 3-digit"),
+    "3": _("COFOG"),
+    "7": _("SDG goal"),
+    "8": _("SDG target"),
+    "98": _("publisher's own (secondary)"),
+    "99": _("publisher's own"),
+}
+
+
+class AgreementSector(StatedShare):
+    """A sector of an agreement in any IATI vocabulary, with its share (DAC codes
+    also map to program areas; other vocabularies are kept as information)."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        on_delete=models.CASCADE,
+        related_name="sectors",
+    )
+    vocabulary = models.CharField(
+        _("vocabulary"),
+        max_length=10,
+        default="1",
+        help_text=_(
+            "IATI SectorVocabulary: 1 = OECD DAC 5-digit, 99 = the publisher's own."
+        ),
+    )
+    vocabulary_uri = models.URLField(_("vocabulary URI"), max_length=1000, blank=True)
+    code = models.CharField(_("code"), max_length=100)
+    name = models.CharField(_("name"), max_length=500, blank=True)
+
+    class Meta(StatedShare.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+    @property
+    def label(self) -> str:
+        return f"{self.vocabulary}:{self.code}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.code
+
+    @property
+    def vocabulary_label(self) -> str:
+        return str(SECTOR_VOCABULARIES.get(self.vocabulary, self.vocabulary))
 
 
 def reconciled_expression(*, public_only: bool):
@@ -947,6 +1132,16 @@ class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
             "the agreement is published."
         ),
     )
+    opening_unknown = models.BooleanField(
+        _("earlier transactions not published by the source"),
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text=_(
+            "The agreement's flag, copied here by the ledger so that the database "
+            "can let this running total be below zero for that reason only."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
     source = models.ForeignKey(
         SourceDocument,
@@ -959,7 +1154,9 @@ class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
 
     objects = AmendmentQuerySet.as_manager()
     # The ledger's figures follow from the amounts, whose history says why.
-    history = HistoricalRecords(excluded_fields=list(ledger.FIGURES["amendment"]))
+    history = HistoricalRecords(
+        excluded_fields=[*ledger.FIGURES["amendment"], "opening_unknown"]
+    )
 
     class Meta:
         verbose_name = _("amendment")
@@ -1023,7 +1220,8 @@ class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
                 violation_error_message=_("Choose a valid publication state."),
             ),
             models.CheckConstraint(
-                condition=Q(running_total__gte=0, public_running_total__gte=0),
+                condition=Q(running_total__gte=0, public_running_total__gte=0)
+                | Q(opening_unknown=True),
                 name="grants_amendment_running_totals_not_negative",
                 violation_error_message=_(
                     "A running total cannot fall below zero, public or not."

@@ -20,12 +20,14 @@ from .csv_export import Column, Kind, Report, boolean_text, has_annotation
 from .models import (
     Agreement,
     AgreementKind,
+    AgreementSector,
     AgreementStatus,
     Amendment,
     Disbursement,
     DisbursementKind,
     ProgramArea,
     PublicationState,
+    RecipientArea,
 )
 from .registry import Registry
 
@@ -123,6 +125,46 @@ class ProgramAreaCodes(Func):
         return (
             f"(SELECT group_concat(code, ';') FROM "
             f"(SELECT areas.code AS code {joined} ORDER BY areas.code))",
+            params,
+        )
+
+
+class StatedRows(Func):
+    """An agreement's recipient areas or sectors as the publisher states them, in
+    its order, joined by ";", each as its `fields` joined by ":" (a percentage with
+    two decimals, empty when not stated): the same text from every database."""
+
+    output_field = TextField()
+
+    def __init__(self, agreement, *, model, fields, **extra):
+        self.model, self.fields = model, fields
+        super().__init__(agreement, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (agreement,) = self.get_source_expressions()
+        agreement_sql, params = compiler.compile(agreement)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        if connection.vendor == "postgresql":
+            number = "TO_CHAR(rows.{}, 'FM990.00')"
+        else:
+            number = "printf('%%.2f', rows.{})"
+        parts = [
+            f"COALESCE({number.format(name)}, '')"
+            if name == "percentage"
+            else f"rows.{name}"
+            for name in self.fields
+        ]
+        item = " || ':' || ".join(parts)
+        where = f"FROM {table} AS rows WHERE rows.agreement_id = {agreement_sql}"
+        if connection.vendor == "postgresql":
+            return (
+                f"(SELECT STRING_AGG({item}, ';' ORDER BY rows.position, rows.id) "
+                f"{where})",
+                params,
+            )
+        return (
+            f"(SELECT group_concat(item, ';') FROM (SELECT {item} AS item {where} "
+            "ORDER BY rows.position, rows.id))",
             params,
         )
 
@@ -287,6 +329,55 @@ AGREEMENTS = register(
                     "Codes of the agreement's program areas, alphabetical, separated "
                     "by semicolons; the program-areas report gives their names."
                 ),
+            ),
+            Column(
+                "recipient_areas",
+                StatedRows(F("pk"), model=RecipientArea, fields=("code", "percentage")),
+                Kind.TEXT,
+                _(
+                    "The recipient countries (ISO codes) and regions with their "
+                    "percentages as the publisher states them, e.g. BR:60.00;BO:40.00 "
+                    "(empty percentage: not stated); empty when none is stated."
+                ),
+            ),
+            Column(
+                "sectors",
+                StatedRows(
+                    F("pk"),
+                    model=AgreementSector,
+                    fields=("vocabulary", "code", "percentage"),
+                ),
+                Kind.TEXT,
+                _(
+                    "The sectors as the publisher states them: vocabulary (1 = OECD "
+                    "DAC 5-digit, 99 = the publisher's own), code and percentage, e.g. "
+                    "1:12110:50.00;1:12220:50.00."
+                ),
+            ),
+            Column(
+                "earlier_transactions_unpublished",
+                boolean_text("earlier_transactions_unpublished"),
+                Kind.TEXT,
+                _(
+                    "true when the publisher's file starts part-way through the "
+                    "agreement: the totals are then the net change since its first "
+                    "published transaction, not the agreement's value."
+                ),
+            ),
+            Column(
+                "published_by_ref",
+                "reporting_org_ref",
+                Kind.TEXT,
+                _(
+                    "The IATI reference of the organisation whose file the agreement "
+                    "was imported from; empty for our own record."
+                ),
+            ),
+            Column(
+                "published_by",
+                "reporting_org_name",
+                Kind.TEXT,
+                _("That organisation's name; empty for our own record."),
             ),
             Column("summary", "summary", Kind.TEXT, _("A short description.")),
         ),

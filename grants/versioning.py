@@ -6,6 +6,9 @@ behaves the same on SQLite and PostgreSQL, needs no triggers, and keeps `save()`
 django-simple-history's signals) the only write path.
 """
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +31,24 @@ def stale_message(instance) -> str:
         )
         % {"object": instance}
     )
+
+
+# Characters XML 1.0 cannot carry (control characters other than tab, LF and CR,
+# surrogates, U+FFFE and U+FFFF): refused at input, so they never reach an export.
+XML_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe_validator(value):
+    """Refuse text that XML (the IATI export, the CSV's readers) cannot carry."""
+    if isinstance(value, str) and (found := XML_UNSAFE_RE.search(value)):
+        raise ValidationError(
+            _(
+                "This text contains a control character (U+%(code)s) that cannot be "
+                "published: delete it and type the text again."
+            ),
+            code="xml_unsafe",
+            params={"code": f"{ord(found.group()):04X}"},
+        )
 
 
 class VersionedModel(models.Model):
@@ -70,3 +91,23 @@ class VersionedModel(models.Model):
             except BaseException:
                 self.version = expected
                 raise
+
+    def clean_fields(self, exclude=None):
+        """Every text field of the record refuses what XML cannot carry: the one
+        place for that rule (admin forms, spreadsheet and IATI imports all call
+        full_clean)."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude or field.name in errors:
+                continue
+            if isinstance(field, models.CharField | models.TextField):
+                try:
+                    xml_safe_validator(getattr(self, field.attname))
+                except ValidationError as error:
+                    errors[field.name] = error.error_list
+        if errors:
+            raise ValidationError(errors)

@@ -24,11 +24,13 @@ from .forms import amount_preview as amount_preview_text
 from .listing import ListPageView, shows_drafts
 from .models import (
     Agreement,
+    AgreementSector,
     DisbursementKind,
     Organization,
     Participation,
     ProgramArea,
     PublicationState,
+    RecipientArea,
     SourceDocument,
 )
 from .related_rows import instance_from_row, related_rows
@@ -266,6 +268,25 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                     acronym="organization__acronym",
                 ),
             ),
+            recipient_area_rows=related_rows(
+                RecipientArea.objects.filter(agreement=OuterRef("pk")),
+                id="id",
+                kind="kind",
+                code="code",
+                vocabulary="vocabulary",
+                name="name",
+                percentage="percentage",
+                position="position",
+            ),
+            sector_rows=related_rows(
+                AgreementSector.objects.filter(agreement=OuterRef("pk")),
+                id="id",
+                vocabulary="vocabulary",
+                code="code",
+                name="name",
+                percentage="percentage",
+                position="position",
+            ),
             program_area_rows=related_rows(
                 ProgramArea.objects.filter(agreements=OuterRef("pk")),
                 id="id",
@@ -304,6 +325,12 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         participations, program_areas, documents = self.short_lists(agreement)
         context.update(
             {
+                "recipient_areas": self.ordered_rows(
+                    agreement, RecipientArea, agreement.recipient_area_rows
+                ),
+                "sectors": self.ordered_rows(
+                    agreement, AgreementSector, agreement.sector_rows
+                ),
                 "participations": participations,
                 "program_areas": program_areas,
                 "agreements_under": under,
@@ -439,6 +466,15 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
             top_text=f"{agreement.currency} {money_words(top)}",
         )
         return chart, rows
+
+    @staticmethod
+    def ordered_rows(agreement, model, rows):
+        """Rows read with the agreement (get_queryset) as `model` instances, in the
+        publisher's order."""
+        return [
+            instance_from_row(model, row, using=agreement._state.db)
+            for row in sorted(rows or [], key=lambda r: (r["position"], r["id"]))
+        ]
 
     @staticmethod
     def short_lists(agreement):

@@ -68,6 +68,15 @@ AGGREGATION_HELP = {
 }
 
 
+class ResultType(models.TextChoices):
+    """IATI ResultType: what level of change an indicator measures."""
+
+    OUTPUT = "1", _("Output")
+    OUTCOME = "2", _("Outcome")
+    IMPACT = "3", _("Impact")
+    OTHER = "9", _("Other")
+
+
 class ResultStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted for review")
@@ -123,6 +132,16 @@ class Indicator(VersionedModel):
             "How periods combine. Sum of periods: each period counts new results (people "
             "trained this year). Latest value: each period restates the situation (hectares "
             "under management now). Not summable: values cannot be added (percentages)."
+        ),
+    )
+    result_type = models.CharField(
+        _("result type"),
+        max_length=1,
+        choices=ResultType.choices,
+        default=ResultType.OTHER,
+        help_text=_(
+            "Output (what the work delivers), outcome (the change it brings) or "
+            "impact (the longer-term effect); as IATI results are classified."
         ),
     )
     publication = models.CharField(

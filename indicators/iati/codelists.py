@@ -7,6 +7,7 @@ official 2.03 .xsd files), so nothing of the standard is copied into this reposi
 import csv
 from functools import cache
 from importlib.resources import files
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -81,6 +82,124 @@ DOCUMENT_CATEGORY_WEB_PAGE = "A12"
 OTHER_IDENTIFIER_INTERNAL = "A1"
 SECTOR_VOCABULARY_DAC = "1"
 RELATED_ACTIVITY_PARENT = "1"
+SECTOR_VOCABULARY_REPORTING_ORG = "99"
+REGION_VOCABULARY_DAC = "1"
+# What IATI cannot say about our own records travels in elements of our own
+# namespace, which IATI allows (xsd:any ##other) and its tools ignore. The importer
+# reads them back, so export -> import -> export loses nothing (README, "IATI").
+EXTENSION_NS = "urn:x-grants-tracker:iati:1"
+EXTENSION_PREFIX = "gt"
+
+# 1.0x activities (inside a mixed datastore download) spell codes as letters/words.
+TRANSACTION_TYPE_FROM_1 = {
+    "IF": "1",
+    "C": "2",
+    "D": "3",
+    "E": "4",
+    "IR": "5",
+    "LR": "6",
+    "R": "7",
+    "QP": "8",
+    "QS": "9",
+    "CG": "10",
+}
+ROLE_FROM_1 = {
+    "funding": "1",
+    "accountable": "2",
+    "extending": "3",
+    "implementing": "4",
+}
+ACTIVITY_DATE_FROM_1 = {
+    "start-planned": "1",
+    "start-actual": "2",
+    "end-planned": "3",
+    "end-actual": "4",
+}
+SECTOR_VOCABULARY_FROM_1 = {"DAC": "1", "DAC-3": "2", "RO": "99"}
+
+# Organisation identifiers (org-id.guide): `<registration agency>-<identifier>`. A
+# `@ref` is trusted as an organisation's identity only in that form, with one of
+# these agencies (the common ones in aid data) and a non-empty identifier, or when it
+# is the reporting organisation of the file itself (an IATI publisher's reference).
+# Anything else (empty, "N/A", "1", a channel code such as "41AAA" or "44001", an
+# agency code alone such as "US-USAGOV") is kept as information only.
+REGISTRATION_AGENCIES = frozenset(
+    [
+        "XM-DAC",
+        "XM-OCHA",
+        "XI-IATI",
+        "XI-GRID",
+        "XI-ROR",
+        "XI-LEI",
+        "XI-PB",
+        "XI-WIKIDATA",
+        "XI-DUNS",
+        "XI-EORI",
+        "US-EIN",
+        "US-GOV",
+        "US-DOS",
+        "US-SAM",
+        "US-USAGOV",
+        "GB-COH",
+        "GB-CHC",
+        "GB-GOV",
+        "GB-SC",
+        "GB-NIC",
+        "GB-EDU",
+        "GB-UKPRN",
+        "NL-KVK",
+        "NL-OWMS",
+        "DE-CR",
+        "DE-GOV",
+        "FR-RCS",
+        "FR-GOV",
+        "CA-CRA",
+        "CA-GOV",
+        "AU-ABN",
+        "AU-GOV",
+        "NZ-GOV",
+        "JP-GOV",
+        "SE-ON",
+        "NO-BRC",
+        "DK-CVR",
+        "FI-PRO",
+        "BE-BCE_KBO",
+        "CH-FDJP",
+        "ES-DIR3",
+        "IT-CF",
+        "IE-CHY",
+        "IN-MCA",
+        "ZA-NPO",
+        "ZA-CIP",
+        "KE-RCO",
+        "UG-NGB",
+        "NG-CAC",
+        "BR-CNPJ",
+        "PE-RUC",
+        "MX-RFC",
+        "CO-NIT",
+        "CL-RUT",
+        "AR-CUIT",
+        "BO-NIT",
+        "EC-RUC",
+        "GT-NIT",
+        "HN-RTN",
+        "SV-NIT",
+        "PY-RUC",
+        "UY-RUC",
+    ]
+)
+
+
+# Characters left as they are in a document-link's address (RFC 3986 reserved and
+# unreserved, and "%" so an address already encoded stays as it is).
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def encoded_url(url: str) -> str:
+    """A web address as IATI wants it (xsd:anyURI): spaces and other characters
+    outside RFC 3986 percent-encoded, never dropped."""
+    return quote(url.strip(), safe=URL_SAFE)
 
 
 def schema_path():

@@ -3,27 +3,57 @@
 Only public rows go out: every queryset below starts from `public()`. The mapping
 follows shared/iati/NOTES.md: amendments are commitment transactions (type 2, a
 de-obligation negative), disbursements and expenditure transactions of types 3 and 4
-(a reimbursement negative), results are result/indicator/period, program areas with a
-DAC code are sectors, source documents with a web address are document-links.
+(a reimbursement negative), results are result/indicator/period, sectors and
+recipient countries as imported (else the program areas and the recipient's
+country), source documents with a web address are document-links. What IATI cannot
+say (the agreement's code, kind and dates, the amendments' own dates and stated
+totals, the indicators' unit and aggregation, the program areas) goes into elements
+of our own namespace (codelists.EXTENSION_NS), read back by the importer.
+
+The document is written incrementally (`stream()`): one activity at a time, the
+agreements read in chunks with their rows prefetched, so memory stays flat whatever
+the number of agreements.
+
+Publisher honesty: an agreement imported from another publisher's file keeps that
+publisher's activity identifier and is exported with `secondary-reporter="1"` on our
+reporting-org; our identifier prefix is only ever given to our own records.
 """
 
 import datetime
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 
 from lxml import etree
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from grants.models import Agreement, Amendment, Disbursement, ParticipantRole
+from grants.models import (
+    Agreement,
+    Amendment,
+    Disbursement,
+    ParticipantRole,
+    ProgramArea,
+)
 from indicators.models import Direction, Measure, Result
 
 from . import codelists
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TWO_PLACES = Decimal("0.01")
+NS = codelists.EXTENSION_NS
+NSMAP = {codelists.EXTENSION_PREFIX: NS}
+# Agreements read (with their rows) per query, and bytes written per chunk.
+CHUNK_AGREEMENTS = 200
+# Our own vocabulary's code for an agreement with no program area yet.
+UNCLASSIFIED_SECTOR = "unclassified"
+CHUNK_BYTES = 64 * 1024
+
+
+# The program areas of the export being written (see program_area()).
+_program_areas: ContextVar[dict | None] = ContextVar("iati_program_areas", default=None)
 
 
 class IatiNotConfigured(Exception):
@@ -50,15 +80,17 @@ def reporting_org() -> ReportingOrg:
 
 def public_agreements():
     """Public agreements with everything the export needs, in a fixed number of
-    queries whatever the number of agreements."""
+    queries per chunk of agreements whatever their number."""
     return (
         Agreement.objects.public()
         .select_related("donor", "recipient", "framework")
         .prefetch_related(
             "participations__organization",
-            "program_areas",
+            "program_areas__parent",
             "source_documents",
             "budgets",
+            "recipient_areas",
+            "sectors",
             Prefetch(
                 "amendments",
                 queryset=Amendment.objects.public().order_by("sequence"),
@@ -74,7 +106,7 @@ def public_agreements():
             Prefetch(
                 "results",
                 queryset=Result.objects.public()
-                .select_related("indicator")
+                .select_related("indicator__program_area")
                 .order_by(
                     "indicator__code",
                     "period_start",
@@ -91,27 +123,61 @@ def public_agreements():
 
 
 def activity_identifier(agreement: Agreement, reporting: ReportingOrg) -> str:
-    return agreement.iati_identifier or f"{reporting.ref}-{agreement.code}"
+    """The stored identifier (imported, or given by hand); else, for our own records
+    only, our reference and the agreement's code. Another publisher's activity
+    without one keeps its publisher's prefix, never ours."""
+    if agreement.iati_identifier:
+        return agreement.iati_identifier
+    prefix = agreement.reporting_org_ref or reporting.ref
+    return f"{prefix}-{agreement.code}"
 
 
 def render(agreements, *, now: datetime.datetime | None = None) -> bytes:
-    """An iati-activities document (UTF-8 bytes with an XML declaration)."""
-    root = build(agreements, now=now)
-    return etree.tostring(
-        root, xml_declaration=True, encoding="UTF-8", pretty_print=True
-    )
+    """The whole iati-activities document (UTF-8 bytes with an XML declaration)."""
+    return b"".join(stream(agreements, now=now))
 
 
-def build(agreements, *, now: datetime.datetime | None = None) -> etree._Element:
+class _Sink:
+    """What lxml's incremental writer writes into, emptied by `stream()`."""
+
+    def __init__(self):
+        self.parts, self.size = [], 0
+
+    def write(self, data: bytes):
+        self.parts.append(data)
+        self.size += len(data)
+
+    def take(self) -> bytes:
+        data, self.parts, self.size = b"".join(self.parts), [], 0
+        return data
+
+
+def stream(agreements, *, now: datetime.datetime | None = None):
+    """The iati-activities document in pieces of about CHUNK_BYTES, one activity
+    built at a time. Raises IatiNotConfigured before anything is written."""
     reporting = reporting_org()
     now = now or timezone.now()
-    root = etree.Element(
-        "iati-activities",
-        {"version": codelists.IATI_VERSION, "generated-datetime": _datetime(now)},
-    )
-    for agreement in agreements:
-        root.append(activity_element(agreement, reporting))
-    return root
+    if isinstance(agreements, QuerySet):
+        agreements = agreements.iterator(chunk_size=CHUNK_AGREEMENTS)
+    return _stream(agreements, reporting, now)
+
+
+def _stream(agreements, reporting, now):
+    _program_areas.set(None)
+    sink = _Sink()
+    with etree.xmlfile(sink, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        attrs = {
+            "version": codelists.IATI_VERSION,
+            "generated-datetime": _datetime(now),
+        }
+        with xf.element("iati-activities", attrs, nsmap=NSMAP):
+            xf.write("\n")
+            for agreement in agreements:
+                xf.write(activity_element(agreement, reporting), pretty_print=True)
+                if sink.size >= CHUNK_BYTES:
+                    yield sink.take()
+    yield sink.take() + b"\n"
 
 
 def activity_element(agreement: Agreement, reporting: ReportingOrg):
@@ -126,12 +192,13 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
             XML_LANG: settings.IATI_DEFAULT_LANGUAGE,
             "default-currency": currency,
         },
+        nsmap=NSMAP,
     )
     _sub(activity, "iati-identifier").text = activity_identifier(agreement, reporting)
-    _narrative(
-        _sub(activity, "reporting-org", ref=reporting.ref, type=reporting.type),
-        reporting.name,
-    )
+    reporter = {"ref": reporting.ref, "type": reporting.type}
+    if agreement.is_from_another_publisher:
+        reporter["secondary-reporter"] = "1"
+    _narrative(_sub(activity, "reporting-org", **reporter), reporting.name)
     _narrative(_sub(activity, "title"), agreement.title)
     _narrative(
         _sub(activity, "description", type="1"), agreement.summary or agreement.title
@@ -141,7 +208,10 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         if organization.iati_identifier:
             attrs["ref"] = organization.iati_identifier
         attrs["type"] = codelists.ORGANISATION_TYPE.get(organization.kind, "90")
-        _narrative(_sub(activity, "participating-org", **attrs), organization.name)
+        element = _narrative(
+            _sub(activity, "participating-org", **attrs), organization.name
+        )
+        _organization_extension(element, organization)
     _sub(
         activity,
         "other-identifier",
@@ -162,21 +232,14 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _sub(
             activity, "activity-date", type="3", **{"iso-date": _date(agreement.end_on)}
         )
-    if agreement.recipient.country:
-        _sub(
-            activity,
-            "recipient-country",
-            code=agreement.recipient.country.code,
-            percentage="100",
-        )
-    for code, percentage in sectors(agreement):
-        _sub(
-            activity,
-            "sector",
-            vocabulary=codelists.SECTOR_VOCABULARY_DAC,
-            code=code,
-            percentage=percentage,
-        )
+    for tag, attrs, name in recipient_areas(agreement):
+        element = _sub(activity, tag, **attrs)
+        if name and tag == "recipient-region":
+            _narrative(element, name)
+    for attrs, name in sectors(agreement):
+        element = _sub(activity, "sector", **attrs)
+        if name:
+            _narrative(element, name)
     for budget in sorted(
         agreement.budgets.all(),
         key=lambda b: (b.period_start, b.budget_type, b.period_end, b.pk),
@@ -200,6 +263,7 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _narrative(_sub(transaction, "description"), amendment.title)
         _org(transaction, "provider-org", agreement.donor)
         _org(transaction, "receiver-org", agreement.recipient)
+        _amendment_extension(transaction, amendment)
     for payment in _prefetched(agreement, "public_disbursements", _public_payments):
         transaction = _sub(activity, "transaction")
         _sub(
@@ -227,6 +291,7 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         )
     for indicator, rows in _by_indicator(results):
         activity.append(result_element(indicator, rows))
+    _agreement_extension(activity, agreement, results)
     return activity
 
 
@@ -249,25 +314,97 @@ def participants(agreement: Agreement):
     return unique
 
 
-def sectors(agreement: Agreement) -> list[tuple[str, str]]:
-    """The DAC codes of the agreement's program areas, sharing 100 percent evenly.
-    A code missing from the DAC codelist (a typo, a withdrawn code) is left out."""
-    known = codelists.dac_sector_names()
-    codes = sorted(
-        {area.dac_sector_code for area in agreement.program_areas.all()} & known.keys()
-    )
-    if not codes:
+def recipient_areas(agreement: Agreement):
+    """(tag, attributes, name) of the recipient countries and regions as imported,
+    else the recipient's country at 100 percent."""
+    stored = sorted(agreement.recipient_areas.all(), key=lambda a: (a.position, a.pk))
+    if not stored:
+        if agreement.recipient.country:
+            code = agreement.recipient.country.code
+            return [("recipient-country", {"code": code, "percentage": "100"}, "")]
         return []
-    share = (Decimal(100) / len(codes)).quantize(TWO_PLACES)
-    shares = [share] * len(codes)
-    shares[0] += Decimal(100) - share * len(codes)
-    return [(code, _number(value)) for code, value in zip(codes, shares, strict=True)]
+    found = []
+    for area in stored:
+        attrs = {"code": area.code}
+        if area.kind == "region":
+            attrs["vocabulary"] = area.vocabulary or codelists.REGION_VOCABULARY_DAC
+        if area.percentage is not None:
+            attrs["percentage"] = _percent(area.percentage)
+        tag = "recipient-region" if area.kind == "region" else "recipient-country"
+        found.append((tag, attrs, area.name))
+    # The schema wants every recipient-country before the first recipient-region.
+    return sorted(found, key=lambda item: item[0] != "recipient-country")
+
+
+def sectors(agreement: Agreement) -> list[tuple[dict, str]]:
+    """(attributes, name) of each sector: as imported when the agreement has stored
+    sectors; else the DAC codes of its program areas sharing 100 percent evenly
+    (vocabulary 1; a code missing from the DAC codelist is left out) and every
+    program area in the reporting organisation's own vocabulary (99), so that an
+    activity always says what it is about."""
+    stored = sorted(agreement.sectors.all(), key=lambda s: (s.position, s.pk))
+    if stored:
+        found = []
+        for sector in stored:
+            attrs = {"vocabulary": sector.vocabulary}
+            if sector.vocabulary_uri:
+                attrs["vocabulary-uri"] = sector.vocabulary_uri
+            attrs["code"] = sector.code
+            if sector.percentage is not None:
+                attrs["percentage"] = _percent(sector.percentage)
+            found.append((attrs, sector.name))
+        return found
+    known = codelists.dac_sector_names()
+    areas = sorted(agreement.program_areas.all(), key=lambda a: a.code)
+    dac = sorted({a.dac_sector_code for a in areas} & known.keys())
+    found = [
+        (
+            {"vocabulary": codelists.SECTOR_VOCABULARY_DAC, "code": c, "percentage": p},
+            "",
+        )
+        for c, p in zip(dac, even_shares(len(dac)), strict=True)
+    ]
+    found += [
+        (
+            {
+                "vocabulary": codelists.SECTOR_VOCABULARY_REPORTING_ORG,
+                "code": area.code,
+                "percentage": share,
+            },
+            area.name,
+        )
+        for area, share in zip(areas, even_shares(len(areas)), strict=True)
+    ]
+    if not found:
+        # IATI wants a sector on every activity (rule 6.2.2): say that there is
+        # none yet rather than invent one.
+        found = [
+            (
+                {
+                    "vocabulary": codelists.SECTOR_VOCABULARY_REPORTING_ORG,
+                    "code": UNCLASSIFIED_SECTOR,
+                    "percentage": "100",
+                },
+                "Not classified by program area yet",
+            )
+        ]
+    return found
+
+
+def even_shares(count: int) -> list[str]:
+    if not count:
+        return []
+    share = (Decimal(100) / count).quantize(TWO_PLACES)
+    shares = [share] * count
+    shares[0] += Decimal(100) - share * count
+    return [_percent(value) for value in shares]
 
 
 def transaction_dates(amendments, agreement: Agreement) -> list[datetime.date]:
     """A date for each amendment: its signing date or period start; where both are
     missing, the next known date (so the order is kept), else the previous one, else
-    the agreement's dates or its publication day."""
+    the agreement's dates or its publication day. The amendment's own (empty) dates
+    travel in the extension, so an import does not take this date for them."""
     known = [a.signed_on or a.period_start for a in amendments]
     fallback = (
         agreement.signed_on
@@ -289,7 +426,7 @@ def transaction_dates(amendments, agreement: Agreement) -> list[datetime.date]:
 def result_element(indicator, rows):
     result = etree.Element(
         "result",
-        type=codelists.RESULT_TYPE_OTHER,
+        type=indicator.result_type or codelists.RESULT_TYPE_OTHER,
         **{"aggregation-status": "0" if indicator.aggregation == "none" else "1"},
     )
     _narrative(_sub(result, "title"), indicator.name)
@@ -326,7 +463,138 @@ def result_element(indicator, rows):
         _dimension(actual, row)
         if row.comment:
             _narrative(_sub(actual, "comment"), row.comment)
+        _extension(
+            actual,
+            "result",
+            {
+                "location": row.location,
+                "baseline-year": row.baseline_year,
+                "baseline-value": row.baseline_value,
+            },
+        )
+    area = indicator.program_area
+    _extension(
+        element,
+        "indicator",
+        {
+            "code": indicator.code,
+            "unit": indicator.unit,
+            "measure": indicator.measure,
+            "aggregation": indicator.aggregation,
+            "program-area": area.code,
+        },
+    )
+    _program_area_extension(element, area)
     return result
+
+
+# Our own namespace ------------------------------------------------------------------
+
+
+def _extension(parent, tag, values: dict):
+    """<gt:tag> with the values that are set, as attributes (numbers as text)."""
+    attrs = {}
+    for name, value in values.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        elif isinstance(value, Decimal):
+            value = _number(value)
+        elif isinstance(value, datetime.date):
+            value = _date(value)
+        attrs[name] = str(value)
+    return etree.SubElement(parent, f"{{{NS}}}{tag}", attrs)
+
+
+def program_area(pk):
+    """A program area by primary key, from one read of them all per export (they
+    are reference data, a few hundred at most): parents and ancestors cost no query
+    per activity."""
+    areas = _program_areas.get()
+    if areas is None or pk not in areas:
+        areas = {area.pk: area for area in ProgramArea.objects.all()}
+        _program_areas.set(areas)
+    return areas[pk]
+
+
+def _agreement_extension(activity, agreement, results=()):
+    record = _extension(
+        activity,
+        "agreement",
+        {
+            "code": agreement.code,
+            "kind": agreement.kind,
+            "signed-on": agreement.signed_on,
+            "start-on": agreement.start_on,
+            "end-on": agreement.end_on,
+            "earlier-transactions-unpublished": agreement.earlier_transactions_unpublished
+            or None,
+            # The description repeats the title when there is no summary.
+            "no-summary": None if agreement.summary else "1",
+        },
+    )
+    own = sorted(agreement.program_areas.all(), key=lambda a: a.code)
+    # The areas' ancestors and the indicators' areas travel too (not linked to the
+    # agreement), so that an import rebuilds the tree.
+    others, seen = [], {area.pk for area in own}
+    for area in [*own, *(row.indicator.program_area for row in results)]:
+        while area is not None:
+            if area.pk not in seen:
+                seen.add(area.pk)
+                others.append(area)
+            area = program_area(area.parent_id) if area.parent_id else None
+    for area in own:
+        _program_area_extension(record, area)
+    for area in sorted(others, key=lambda a: a.code):
+        _program_area_extension(record, area, linked=False)
+
+
+def _program_area_extension(parent, area, *, linked=True):
+    _extension(
+        parent,
+        "program-area",
+        {
+            "linked": None if linked else "0",
+            "code": area.code,
+            "name": area.name,
+            "dac-sector-code": area.dac_sector_code,
+            "parent": program_area(area.parent_id).code if area.parent_id else None,
+            "display-order": area.display_order,
+        },
+    )
+
+
+def _amendment_extension(transaction, amendment):
+    element = _extension(
+        transaction,
+        "amendment",
+        {
+            "sequence": amendment.sequence,
+            "signed-on": amendment.signed_on,
+            "period-start": amendment.period_start,
+            "period-end": amendment.period_end,
+            "stated-cumulative-total": amendment.stated_cumulative_total,
+            "amount-is-derived": amendment.amount_is_derived or None,
+        },
+    )
+    if amendment.description:
+        element.text = amendment.description
+
+
+def _organization_extension(element, organization):
+    _extension(
+        element,
+        "organization",
+        {
+            "kind": organization.kind,
+            "acronym": organization.acronym,
+            "country": organization.country.code if organization.country else None,
+        },
+    )
+
+
+# Reading prefetched rows ------------------------------------------------------------
 
 
 def _public_amendments(agreement):
@@ -345,7 +613,7 @@ def _public_results(agreement):
     return list(
         Result.objects.public()
         .filter(agreement=agreement)
-        .select_related("indicator")
+        .select_related("indicator__program_area")
         .order_by("indicator__code", "period_start", "period_end", "pk")
     )
 
@@ -402,7 +670,7 @@ def _document_link(parent, document):
     link = _sub(
         parent,
         "document-link",
-        url=document.url,
+        url=codelists.encoded_url(document.url),
         format="application/pdf" if is_pdf else "text/html",
     )
     _narrative(_sub(link, "title"), document.title)
@@ -413,6 +681,12 @@ def _document_link(parent, document):
 
 def _number(value: Decimal) -> str:
     return f"{Decimal(value).quantize(TWO_PLACES):f}"
+
+
+def _percent(value: Decimal) -> str:
+    """A percentage without trailing zeros (25, 33.33, 12.5)."""
+    text = f"{Decimal(value).quantize(TWO_PLACES):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _date(value) -> str:

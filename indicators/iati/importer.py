@@ -1,38 +1,53 @@
 """Import IATI activity files: activities become draft agreements.
 
-Real files are untidy, so the importer reads what it can and reports the rest:
-- each activity is imported in its own transaction (a savepoint): all of it or none;
-- an activity that cannot be imported whole (no identifier, an unreadable commitment,
-  commitments in another currency, a running total below zero, no recipient distinct
-  from the donor, a published agreement with this identifier) is skipped with a reason;
-- parts that cannot be kept (a budget without dates, a result value such as "Yes") are
-  left out and listed in the activity's notes;
-- elements in foreign namespaces (e.g. USAID's usg:) are ignored: only elements of the
-  IATI (empty) namespace are read.
+Four steps per activity, each on its own:
+1. parse (parse.py): the element into typed records, no database;
+2. map: the records onto the record's rules (which organisation is which, whether
+   the file starts mid-agreement, what a re-import may change);
+3. write: in one transaction (a savepoint) per activity, all of it or none;
+4. report: what was created, changed, left alone and why (`ActivityReport`).
+
+Real files are untidy, so nothing real is skipped: an activity is imported whole
+unless the file itself cannot be read for it (no identifier, an unreadable
+commitment, commitments in several currencies), and the report says why. Parts that
+cannot be kept (a budget without dates, a result value such as "Yes", a country code
+not in the codelist) are left out and listed in the activity's notes.
+
+The review rule: a re-import never changes a published agreement, amendment,
+disbursement or indicator, nor a submitted or approved result; it lists what it left
+alone and why. Everything it writes carries the reason "IATI import of <file>,
+<date>" in the history.
 Re-importing updates the agreement with the same IATI identifier, never duplicates it.
 """
 
-import datetime
 import hashlib
 import logging
+import os
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
+from django_countries import countries as country_codes
 from lxml import etree
+from simple_history.utils import bulk_create_with_history
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grants import ledger
+from grants.cache import bump_public_version
 from grants.models import (
     CODE_RE,
     Agreement,
     AgreementKind,
+    AgreementSector,
     Amendment,
     Budget,
     BudgetStatus,
@@ -40,13 +55,14 @@ from grants.models import (
     Disbursement,
     Organization,
     OrganizationKind,
-    ParticipantRole,
     Participation,
     ProgramArea,
     PublicationState,
+    RecipientArea,
     SourceDocument,
     paid_by_now,
 )
+from grants.money import MONEY_LIMIT
 from indicators.models import (
     Aggregation,
     Direction,
@@ -54,27 +70,24 @@ from indicators.models import (
     Measure,
     Result,
     ResultStatus,
+    ResultType,
     Unit,
 )
 
 from . import codelists
+from .parse import (  # noqa: F401 (parse_decimal: part of this module's API)
+    ActivityRecord,
+    OrgRecord,
+    parse_activity,
+    parse_decimal,
+)
 
 logger = logging.getLogger(__name__)
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-PREFERRED_LANGUAGE = "en"
 TWO_PLACES = Decimal("0.01")
 IMPORTED_AREA_CODE = "imported-from-iati"
-BUDGET_FIELDS = [
-    "budget_type",
-    "status",
-    "period_start",
-    "period_end",
-    "amount",
-    "currency",
-    "value_date",
-]
 NO_ACTUAL_HEADER = "From IATI, periods without a numeric actual value:"
+REVIEWED_RESULTS = (ResultStatus.SUBMITTED, ResultStatus.APPROVED)
 
 
 class SkipActivity(Exception):
@@ -83,31 +96,37 @@ class SkipActivity(Exception):
 
 # Labels for the admin page; the codes stay English in the command's output.
 OUTCOME_LABELS = {
-    "created": _("created"),
-    "updated": _("updated"),
-    "unchanged": _("unchanged"),
-    "skipped": _("skipped"),
+    "created": gettext_lazy("created"),
+    "updated": gettext_lazy("updated"),
+    "unchanged": gettext_lazy("unchanged"),
+    "left alone": gettext_lazy("left alone"),
+    "skipped": gettext_lazy("skipped"),
 }
 CREATED_LABELS = {
-    "organizations": _("organizations"),
-    "participants": _("participants"),
-    "program areas": _("program areas"),
-    "source documents": _("source documents"),
-    "amendments": _("amendments"),
-    "budgets": _("budgets"),
-    "indicators": _("indicators"),
-    "results": _("results"),
+    "organizations": gettext_lazy("organizations"),
+    "participants": gettext_lazy("participants"),
+    "program areas": gettext_lazy("program areas"),
+    "source documents": gettext_lazy("source documents"),
+    "amendments": gettext_lazy("amendments"),
+    "disbursements": gettext_lazy("disbursements"),
+    "budgets": gettext_lazy("budgets"),
+    "indicators": gettext_lazy("indicators"),
+    "results": gettext_lazy("results"),
 }
 
 
 @dataclass
 class ActivityReport:
     identifier: str
-    outcome: str = ""  # created, updated, unchanged or skipped
+    outcome: str = ""  # created, updated, unchanged, left alone or skipped
     reason: str = ""
     agreement_code: str = ""
     created: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    # What the review rule kept from the file's version, and why.
+    left_alone: list[str] = field(default_factory=list)
+    # Organisations whose reference another organisation (with another name) holds.
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def skipped(self) -> bool:
@@ -131,13 +150,20 @@ class ActivityReport:
     def lines(self) -> list[str]:
         if self.skipped:
             head = f"{self.identifier or '(no identifier)'}: skipped: {self.reason}"
+        elif self.outcome == "left alone":
+            head = f"{self.identifier}: left alone: {self.reason}"
         else:
             head = (
                 f"{self.identifier}: {self.outcome} as agreement {self.agreement_code}"
             )
             if self.created:
                 head += f" ({self.created_summary})"
-        return [head, *(f"  - {note}" for note in self.notes)]
+        return [
+            head,
+            *(f"  - left alone: {line}" for line in self.left_alone),
+            *(f"  - {line}" for line in self.conflicts),
+            *(f"  - {note}" for note in self.notes),
+        ]
 
 
 @dataclass
@@ -164,23 +190,25 @@ class FileReport:
         return lines
 
 
-def import_files(sources, *, dry_run: bool = False, progress=None) -> list[FileReport]:
+def import_files(
+    sources, *, dry_run: bool = False, progress=None, user=None
+) -> list[FileReport]:
     """Import each (name, bytes or file) source. With `dry_run` nothing is kept: the
     reports say what would happen (the admin's preview). `progress`: see
     import_file()."""
     reports = []
     with transaction.atomic():
         for name, source in sources:
-            reports.append(import_file(name, source, progress=progress))
+            reports.append(import_file(name, source, progress=progress, user=user))
         if dry_run:
             transaction.set_rollback(True)
     return reports
 
 
-def import_file(name: str, source, *, progress=None) -> FileReport:
+def import_file(name: str, source, *, progress=None, user=None) -> FileReport:
     """Import one file. Outside a transaction each activity is committed on its own.
     `progress(done, total)`, if given, is called after each activity (a job's
-    progress bar)."""
+    progress bar); `user` is named in the history of what the import writes."""
     report = FileReport(name)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False
@@ -200,17 +228,15 @@ def import_file(name: str, source, *, progress=None) -> FileReport:
         )
         return report
     version = root.get("version", "")
-    if not version.startswith("2."):
-        report.notes.append(
-            f"IATI version {version or 'not stated'}: read as 2.03, expect more skips"
-        )
+    context = ImportContext(file_name=name, user=user)
     pending_parents = []
     elements = root.findall("iati-activity")
     for element in elements:
-        activity = ActivityImport(element)
+        record = parse_activity(element, file_version=version)
+        activity = ActivityImport(record, context)
         report.activities.append(activity.run())
-        if activity.parent_identifier and activity.agreement is not None:
-            pending_parents.append((activity, activity.parent_identifier))
+        if record.parent and activity.agreement is not None:
+            pending_parents.append((activity, record.parent))
         if progress is not None:
             progress(len(report.activities), len(elements))
     for activity, parent in pending_parents:
@@ -220,176 +246,134 @@ def import_file(name: str, source, *, progress=None) -> FileReport:
     return report
 
 
+class ImportContext:
+    """What every activity of one file shares: the reason written into the
+    history, who imports, and the organisations seen so far."""
+
+    def __init__(self, *, file_name: str, user=None):
+        # The file's own name: never a path of the machine it was read on.
+        file_name = os.path.basename(file_name) or file_name
+        self.file_name = file_name[:255]
+        self.user = user
+        self.now = timezone.now()
+        self.reason = f"IATI import of {file_name}, {self.now.date().isoformat()}"
+        self.own_ref = (getattr(settings, "IATI_REPORTING_ORG_REF", "") or "").strip()
+        self.names: dict[str, list[int]] | None = None
+        self.created: list[tuple[str, int]] = []
+
+    def organizations_named(self, name: str) -> list[int]:
+        """Ids of the organisations whose name normalizes to `name`'s, oldest
+        first (read once per file, then kept up to date by `remember`)."""
+        if self.names is None:
+            self.names = {}
+            for pk, stored in Organization.objects.order_by("pk").values_list(
+                "pk", "name"
+            ):
+                self.names.setdefault(normalized_name(stored), []).append(pk)
+        return self.names.get(normalized_name(name), [])
+
+    def remember(self, organization):
+        if self.names is not None:
+            key = normalized_name(organization.name)
+            self.names.setdefault(key, []).append(organization.pk)
+            self.created.append((key, organization.pk))
+
+    def begin_activity(self):
+        self.created = []
+
+    def forget_activity(self):
+        """After a rolled-back activity: the organisations it created are gone."""
+        for key, pk in self.created:
+            if pk in self.names.get(key, ()):
+                self.names[key].remove(pk)
+        self.created = []
+
+
+def normalized_name(name: str) -> str:
+    """A name as compared: accents, case, punctuation and spacing do not count,
+    and "&" is "and" (`&amp;` as some files double-escape it)."""
+    text = (name or "").replace("&amp;", "&").replace("&", " and ")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def is_trusted_ref(ref: str, publishers: set[str]) -> bool:
+    """A reference is an organisation's identity when it is a well-formed
+    organisation identifier (a known registration agency, then an identifier) or the
+    reference of an IATI publisher (this file's reporting organisation, or ours)."""
+    if not ref or " " in ref:
+        return False
+    if ref in publishers:
+        return True
+    return any(
+        ref.startswith(agency + "-") and len(ref) > len(agency) + 1
+        for agency in codelists.REGISTRATION_AGENCIES
+    )
+
+
 class ActivityImport:
-    def __init__(self, element):
-        self.element = element
-        self.language = element.get(XML_LANG) or ""
-        self.report = ActivityReport(self._text(element.find("iati-identifier")))
+    """Map and write one parsed activity; `run()` gives its report."""
+
+    def __init__(self, record: ActivityRecord, context: ImportContext):
+        self.record = record
+        self.context = context
+        self.report = ActivityReport(record.identifier, notes=list(record.notes))
         self.agreement = None
-        self.parent_identifier = ""
-        self.skipped_languages = set()
         self.changed = False
-
-    # Reading -----------------------------------------------------------------
-
-    def _text(self, element) -> str:
-        return " ".join((element.text or "").split()) if element is not None else ""
-
-    def narrative(self, element) -> str:
-        """The English narrative, else the one in the activity's language, else the
-        first one; the languages left out are noted once per activity."""
-        if element is None:
-            return ""
-        choices = []
-        for narrative in element.findall("narrative"):
-            text = self._text(narrative)
-            if text:
-                choices.append((narrative.get(XML_LANG) or self.language, text))
-        if not choices:
-            return ""
-        for wanted in (PREFERRED_LANGUAGE, self.language):
-            for language, text in choices:
-                if language.lower().startswith(wanted.lower() or "\0"):
-                    self._note_languages(choices, language)
-                    return text
-        self._note_languages(choices, choices[0][0])
-        return choices[0][1]
-
-    def _note_languages(self, choices, kept):
-        self.skipped_languages.update(
-            language or "?" for language, _text in choices if language != kept
+        reporting = record.reporting
+        self.own = bool(
+            reporting and context.own_ref and reporting.ref == context.own_ref
         )
+        self.publishers = {r for r in (context.own_ref,) if r}
+        if reporting and reporting.ref:
+            self.publishers.add(reporting.ref)
 
     # Running -----------------------------------------------------------------
 
     def run(self) -> ActivityReport:
         report = self.report
+        self.context.begin_activity()
         try:
-            if not report.identifier:
-                raise SkipActivity("it has no iati-identifier")
+            if self.record.skip_reason:
+                raise SkipActivity(self.record.skip_reason)
             with transaction.atomic():
                 self.write()
         except SkipActivity as reason:
-            report.outcome, report.reason = "skipped", str(reason)
-            self.agreement = None
+            self.skip(str(reason))
         except ValidationError as error:
-            report.outcome, report.reason = "skipped", "; ".join(error.messages)
-            self.agreement = None
+            self.skip("; ".join(error.messages))
         except DatabaseError as error:
-            report.outcome = "skipped"
-            report.reason = f"the database refused it ({error})"
-            self.agreement = None
+            self.skip(f"the database refused it ({error})")
         except Exception as error:  # keep going with the next activity
             logger.exception("IATI import of %s failed", report.identifier)
-            report.outcome = "skipped"
-            report.reason = f"unexpected error ({type(error).__name__}: {error})"
-            self.agreement = None
-        else:
-            if self.skipped_languages:
-                report.notes.append(
-                    "narratives in other languages not kept ("
-                    + ", ".join(sorted(self.skipped_languages))
-                    + "): English preferred"
-                )
+            self.skip(f"unexpected error ({type(error).__name__}: {error})")
         return report
 
-    def write(self):
-        element, report = self.element, self.report
-        existing = Agreement.objects.filter(iati_identifier=report.identifier).first()
-        if existing and existing.publication != PublicationState.DRAFT:
-            raise SkipActivity(
-                f"agreement {existing.code} with this identifier is published; a "
-                "re-import only updates drafts"
-            )
-        currency = (element.get("default-currency") or "").strip().upper()
-        commitments = self.read_commitments(currency)
-        if not currency:
-            currency = next((c for _d, _a, c, _t in commitments if c), "") or "USD"
-            if commitments and not any(c for _d, _a, c, _t in commitments):
-                raise SkipActivity("its commitments state no currency")
-        foreign = {c for _d, _a, c, _t in commitments if c and c != currency}
-        if foreign:
-            raise SkipActivity(
-                f"commitments in {', '.join(sorted(foreign))} besides {currency}: "
-                "totals in different currencies are never added"
-            )
-        # Imported amendments are drafts: the rule over all of them.
-        entries = [
-            ledger.Entry(sequence=n, amount=amount, published=False)
-            for n, (_d, amount, _c, _t) in enumerate(commitments, 1)
-        ]
-        try:
-            ledger.check(entries, currency=currency)
-        except ValidationError as error:
-            raise SkipActivity(
-                "; ".join(error.messages)
-                + " (the file may publish only a recent window of transactions)"
-            ) from None
+    def skip(self, reason):
+        self.report.outcome, self.report.reason = "skipped", reason
+        self.report.created.clear()
+        self.agreement = None
+        self.context.forget_activity()
 
-        reporting = self.read_org(element.find("reporting-org"))
-        participants = self.read_participants()
-        # Some publishers (USAID) give countries and sectors on each transaction only.
-        countries = sorted(
-            {
-                c.get("code", "").strip().upper()
-                for c in element.findall("recipient-country")
-                or element.findall("transaction/recipient-country")
-                if c.get("code")
-            }
-        )
-        donor_data = next((p for p in participants if p[3] == "1"), None) or reporting
-        if donor_data is None:
-            raise SkipActivity("it names no funding or reporting organisation")
-        donor = self.organization(donor_data)
-        recipient = None
-        for role in ("4", "2", "3"):
-            for data in participants:
-                if data[3] == role:
-                    candidate = self.organization(
-                        data, country=countries[0] if len(countries) == 1 else ""
-                    )
-                    if candidate != donor:
-                        recipient = candidate
-                        break
-            if recipient:
-                break
-        if recipient is None:
-            raise SkipActivity(
-                "no implementing, accountable or extending organisation distinct "
-                "from the donor to record as recipient"
-            )
+    def save(self, obj, *, update_fields=None):
+        """Every write of the import: validated, with its reason in the history."""
+        obj._change_reason = self.context.reason
+        if self.context.user is not None:
+            obj._history_user = self.context.user
+        if update_fields is None:
+            obj.full_clean()
+            obj.save()
+        else:
+            obj.save(update_fields=update_fields)
+        self.changed = True
 
-        agreement = existing or Agreement(iati_identifier=report.identifier)
-        values = {
-            "title": (self.narrative(element.find("title")) or report.identifier)[:500],
-            "summary": self.read_summary(),
-            "donor": donor,
-            "recipient": recipient,
-            "currency": currency,
-            "status": self.read_status(),
-            **self.read_dates(),
-        }
-        if existing is None:
-            values["code"] = self.choose_code(reporting)
-            values["kind"] = AgreementKind.OTHER
-            values["publication"] = PublicationState.DRAFT
-        self.assign(agreement, values)
-        agreement.full_clean()
-        agreement.save()
-        self.agreement = agreement
-        report.agreement_code = agreement.code
-        report.outcome = "updated" if existing else "created"
-
-        self.write_participants(agreement, participants, donor, recipient)
-        areas = self.write_sectors(agreement)
-        self.write_documents(agreement)
-        self.write_amendments(agreement, commitments)
-        self.write_payments(agreement, self.read_payments(currency))
-        self.write_budgets(agreement, currency)
-        self.write_results(agreement, areas)
-        self.read_parent()
-        if existing and not self.changed:
-            report.outcome = "unchanged"
+    def delete(self, obj):
+        obj._change_reason = self.context.reason
+        if self.context.user is not None:
+            obj._history_user = self.context.user
+        obj.delete()
+        self.changed = True
 
     def assign(self, obj, values) -> bool:
         changed = [
@@ -397,22 +381,130 @@ class ActivityImport:
         ]
         for name in changed:
             setattr(obj, name, values[name])
-        if changed or obj.pk is None:
-            self.changed = True
-        return bool(changed)
+        return bool(changed) or obj.pk is None
 
-    # Agreement ---------------------------------------------------------------
+    # Map and write -----------------------------------------------------------
 
-    def read_summary(self) -> str:
-        descriptions = self.element.findall("description")
-        chosen = next((d for d in descriptions if d.get("type") in (None, "1")), None)
-        return self.narrative(
-            chosen if chosen is not None else (descriptions or [None])[0]
+    def write(self):
+        record, report = self.record, self.report
+        existing = Agreement.objects.filter(iati_identifier=record.identifier).first()
+        if existing and existing.publication != PublicationState.DRAFT:
+            report.outcome = "left alone"
+            report.agreement_code = existing.code
+            report.reason = _(
+                "agreement %(code)s is published: a re-import never changes it "
+                "(unpublish it first to take the file's version)"
+            ) % {"code": existing.code}
+            return
+        currency = record.currency
+        if not currency:
+            currency = next((c.currency for c in record.commitments if c.currency), "")
+            if record.commitments and not currency:
+                raise SkipActivity("its commitments state no currency")
+            currency = currency or "USD"
+        foreign = {
+            c.currency
+            for c in record.commitments
+            if c.currency and c.currency != currency
+        }
+        if foreign:
+            raise SkipActivity(
+                f"commitments in {', '.join(sorted(foreign))} besides {currency}: "
+                "totals in different currencies are never added"
+            )
+        if record.other_transactions:
+            report.notes.append(
+                "transactions not imported (the tracker records commitments, "
+                "disbursements and expenditure): "
+                + ", ".join(
+                    f"{n} {codelists.TRANSACTION_TYPE_NAMES.get(t, 'of type ' + repr(t))}"
+                    for t, n in sorted(
+                        record.other_transactions.items(), key=lambda i: i[0].zfill(3)
+                    )
+                )
+            )
+        payments = self.usable_payments(currency)
+        opening_unknown = self.opening_unknown(currency, payments)
+
+        donor_data = (
+            next((p for p in record.participants if p.role == "1"), None)
+            or record.reporting
         )
+        if donor_data is None:
+            raise SkipActivity("it names no funding or reporting organisation")
+        donor = self.organization(donor_data)
+        recipient = self.recipient(donor)
 
-    def read_status(self) -> str:
-        code = child_attr(self.element, "activity-status", "code")
-        status = codelists.STATUS_FROM_ACTIVITY_STATUS.get((code or "").strip())
+        agreement = existing or Agreement(iati_identifier=record.identifier)
+        extension = record.extension
+        values = {
+            "title": (record.title or record.identifier)[:500],
+            "summary": record.summary,
+            "donor": donor,
+            "recipient": recipient,
+            "currency": currency,
+            "status": self.status(),
+            "start_on": extension.start_on if extension else record.start_on,
+            "end_on": extension.end_on if extension else record.end_on,
+            "earlier_transactions_unpublished": opening_unknown,
+            "reporting_org_ref": ""
+            if self.own or record.reporting is None
+            else record.reporting.ref[:100],
+            "reporting_org_name": ""
+            if self.own or record.reporting is None
+            else record.reporting.name[:255],
+        }
+        if extension:
+            values["signed_on"] = extension.signed_on
+            if extension.kind in AgreementKind.values:
+                values["kind"] = extension.kind
+        if existing is None:
+            values["code"] = self.choose_code()
+            values.setdefault("kind", AgreementKind.OTHER)
+            values["publication"] = PublicationState.DRAFT
+        # A file that now starts at the beginning clears the mark only once the
+        # amendments it replaces are gone (the database refuses negative totals on
+        # an unmarked agreement).
+        clears_mark = agreement.earlier_transactions_unpublished and not opening_unknown
+        if clears_mark:
+            values["earlier_transactions_unpublished"] = True
+        if self.assign(agreement, values):
+            agreement.source_file = self.context.file_name
+            agreement.imported_at = self.context.now
+            self.save(agreement)
+        self.agreement = agreement
+        report.agreement_code = agreement.code
+
+        self.write_participants(agreement, donor, recipient)
+        self.write_areas(agreement)
+        areas = self.write_sectors(agreement)
+        self.write_documents(agreement)
+        with ledger.batch():
+            self.write_amendments(agreement)
+            self.write_payments(agreement, payments)
+        if clears_mark:
+            agreement.earlier_transactions_unpublished = False
+            # Not full_clean(): this copy's figures are the ones before the batch;
+            # the database checks the stored ones.
+            self.save(agreement, update_fields=["earlier_transactions_unpublished"])
+            # The rule again, now without the exception, and the amendments' copy.
+            ledger.recompute([agreement.pk])
+        self.write_budgets(agreement, currency)
+        self.write_results(agreement, areas)
+        if existing is None:
+            report.outcome = "created"
+        elif self.changed:
+            report.outcome = "updated"
+            if agreement.source_file != self.context.file_name:
+                agreement.source_file = self.context.file_name
+                agreement.imported_at = self.context.now
+                self.save(agreement, update_fields=["source_file", "imported_at"])
+        else:
+            report.outcome = "unchanged"
+
+    def status(self) -> str:
+        code = self.record.status_code
+        status = codelists.STATUS_FROM_ACTIVITY_STATUS.get(code)
         if status is None:
             self.report.notes.append(
                 f"activity status {code or 'missing'}: recorded as active"
@@ -420,36 +512,20 @@ class ActivityImport:
             return "active"
         return status
 
-    def read_dates(self) -> dict:
-        found = {}
-        for element in self.element.findall("activity-date"):
-            date = parse_date(element.get("iso-date"))
-            if date is None:
-                self.report.notes.append(
-                    f"activity-date type {element.get('type')}: unreadable date "
-                    f"{element.get('iso-date')!r} left out"
-                )
-                continue
-            found.setdefault(element.get("type"), date)
-        start = found.get("2") or found.get("1")
-        end = found.get("4") or found.get("3")
-        if start and end and end < start:
-            self.report.notes.append(f"end date {end} before start {start}: left out")
-            end = None
-        return {"start_on": start, "end_on": end}
-
-    def choose_code(self, reporting) -> str:
-        for other in self.element.findall("other-identifier"):
-            ref = (other.get("ref") or "").strip()
+    def choose_code(self) -> str:
+        record = self.record
+        wanted = [record.extension.code] if record.extension else []
+        wanted += record.internal_ids
+        for ref in wanted:
             if (
-                other.get("type") == codelists.OTHER_IDENTIFIER_INTERNAL
-                and re.match(CODE_RE, ref)
+                re.match(CODE_RE, ref or "")
                 and len(ref) <= 60
                 and not Agreement.objects.filter(code=ref).exists()
             ):
                 return ref
-        identifier = self.report.identifier
-        prefix = (reporting[0] + "-") if reporting and reporting[0] else ""
+        identifier = record.identifier
+        reporting = record.reporting
+        prefix = (reporting.ref + "-") if reporting and reporting.ref else ""
         if prefix and identifier.startswith(prefix) and len(identifier) > len(prefix):
             identifier = identifier[len(prefix) :]
         base = re.sub(r"[^A-Za-z0-9._-]+", "-", identifier).strip("-._")[:55] or "iati"
@@ -458,12 +534,6 @@ class ActivityImport:
             n += 1
             code = f"{base}-{n}"
         return code
-
-    def read_parent(self):
-        for related in self.element.findall("related-activity"):
-            if related.get("type") == codelists.RELATED_ACTIVITY_PARENT:
-                self.parent_identifier = (related.get("ref") or "").strip()
-                return
 
     def link_framework(self, parent_identifier: str):
         """Set the framework once every activity of the file is in (the parent may
@@ -485,7 +555,7 @@ class ActivityImport:
             try:
                 with transaction.atomic():
                     agreement.full_clean()
-                    agreement.save(update_fields=["framework", "updated_at"])
+                    self.save(agreement, update_fields=["framework", "updated_at"])
             except ValidationError as error:
                 self.report.notes.append(
                     "framework not set: " + "; ".join(error.messages)
@@ -494,69 +564,172 @@ class ActivityImport:
                 if self.report.outcome == "unchanged":
                     self.report.outcome = "updated"
 
-    # Organisations -----------------------------------------------------------
+    # Money: the window rule ----------------------------------------------------
 
-    def read_org(self, element):
-        """(ref, type, name, role) or None when it has neither a ref nor a name."""
-        if element is None:
-            return None
-        ref = (element.get("ref") or "").strip()
-        name = self.narrative(element)
-        if not ref and not name:
-            return None
-        return (ref, (element.get("type") or "").strip(), name, element.get("role", ""))
-
-    def read_participants(self):
-        participants = []
-        for element in self.element.findall("participating-org"):
-            data = self.read_org(element)
-            role = (element.get("role") or "").strip()
-            if data is None:
+    def usable_payments(self, currency):
+        """The activity's payments that can be kept: in the agreement's currency
+        and not dated in the future (each left out is noted)."""
+        kept, foreign = [], Counter()
+        for payment in self.record.payments:
+            name = codelists.TRANSACTION_TYPE_NAMES[
+                codelists.PAYMENT_TRANSACTION_TYPE[payment.kind]
+            ]
+            if payment.currency != currency:
+                foreign[payment.currency] += 1
+            elif payment.date > paid_by_now():
                 self.report.notes.append(
-                    f"participating-org (role {role or '?'}) without a ref or a name "
-                    "left out"
-                )
-            elif role not in ParticipantRole.values:
-                self.report.notes.append(
-                    f"participating-org {data[2] or data[0]}: role {role!r} is not "
-                    "1 to 4, left out"
+                    f"{name} #{payment.position + 1} dated "
+                    f"{payment.date.isoformat()}, in the future: left out"
                 )
             else:
-                participants.append((data[0], data[1], data[2], role))
-        return participants
+                kept.append(payment)
+        if foreign:
+            self.report.notes.append(
+                "payments in another currency than the agreement's left out: "
+                + ", ".join(f"{n} in {code}" for code, n in sorted(foreign.items()))
+            )
+        return kept
 
-    def organization(self, data, *, country: str = "") -> Organization:
-        ref, type_code, name, _role = data
-        found = None
-        if ref:
-            found = Organization.objects.filter(iati_identifier=ref).first()
-        if found is None and name:
-            same_name = Organization.objects.filter(name__iexact=name[:255])
-            if ref:
-                # A namesake with another IATI identifier is another organisation.
-                same_name = same_name.filter(iati_identifier__isnull=True)
-            found = same_name.order_by("pk").first()
-        if found is not None:
-            return found
-        organization = Organization(
-            name=(name or ref)[:255],
-            iati_identifier=ref[:100] or None,
-            kind=codelists.KIND_FROM_ORGANISATION_TYPE.get(
-                type_code, OrganizationKind.OTHER
-            ),
-            country=country if re.fullmatch(r"[A-Z]{2}", country or "") else "",
+    def opening_unknown(self, currency, payments) -> bool:
+        """Whether the file starts mid-agreement: its running, disbursed or spent
+        total goes below zero (the publisher gives only a recent window of
+        transactions). Our own record says so itself."""
+        if self.record.extension is not None:
+            return self.record.extension.earlier_transactions_unpublished
+        try:
+            ledger.check(
+                [
+                    ledger.Entry(sequence=n, amount=c.amount, published=False)
+                    for n, c in enumerate(self.record.commitments, 1)
+                ],
+                currency=currency,
+                payments=[
+                    ledger.Payment(p.kind, p.date, p.amount, published=False)
+                    for p in payments
+                ],
+            )
+        except ValidationError as error:
+            self.report.notes.append(
+                _(
+                    "earlier transactions not published by the source: %(why)s; the "
+                    "agreement is marked so, and its totals are the net change since "
+                    "the first published transaction"
+                )
+                % {"why": "; ".join(error.messages)}
+            )
+            return True
+        return False
+
+    # Organisations -----------------------------------------------------------
+
+    def recipient(self, donor):
+        """The first implementing, else accountable, else extending organisation
+        other than the donor; else the donor itself (an organisation may fund and
+        implement its own activity)."""
+        by_role = {}
+        for data in self.record.participants:
+            by_role.setdefault(data.role, []).append(data)
+        for role in ("4", "2", "3"):
+            for data in by_role.get(role, []):
+                candidate = self.organization(data)
+                if candidate != donor:
+                    return candidate
+        if self.own:
+            raise SkipActivity(
+                "no implementing, accountable or extending organisation distinct "
+                "from the donor to record as recipient"
+            )
+        self.report.notes.append(
+            _("the donor also implements this activity: recorded as its recipient")
         )
-        organization.full_clean()
-        organization.save()
-        self.report.created["organizations"] += 1
-        self.changed = True
+        return donor
+
+    def organization(self, data: OrgRecord) -> Organization:
+        """The organisation `data` names. A reference is trusted only when it is a
+        well-formed identifier (is_trusted_ref); else by normalized name and type.
+        An organisation whose stored name differs is never given this name: a new
+        one is created and the conflict reported."""
+        ref, name = data.ref[:100], (data.name or data.ref)[:255]
+        kind = data.kind or codelists.KIND_FROM_ORGANISATION_TYPE.get(
+            data.type, OrganizationKind.OTHER
+        )
+        # Our own file names organisations by the identifiers we hold for them.
+        trusted = bool(ref) and (self.own or is_trusted_ref(ref, self.publishers))
+        if trusted:
+            found = Organization.objects.filter(iati_identifier=ref).first()
+            if found is not None:
+                if not data.name or normalized_name(found.name) == normalized_name(
+                    data.name
+                ):
+                    return found
+                return self.conflicting(data, found, kind)
+        else:
+            found = self.by_name(name, data.type, kind)
+            if found is not None:
+                return found
+        return self.create_organization(
+            name=name,
+            iati_identifier=ref if trusted else None,
+            reported_ref="" if trusted else ref,
+            kind=kind,
+            data=data,
+        )
+
+    def by_name(self, name, type_code, kind):
+        ids = self.context.organizations_named(name)
+        if not ids:
+            return None
+        candidates = list(Organization.objects.filter(pk__in=ids).order_by("pk"))
+        if type_code:
+            same_kind = [o for o in candidates if o.kind == kind]
+            return same_kind[0] if same_kind else None
+        return candidates[0] if candidates else None
+
+    def conflicting(self, data, holder, kind):
+        """Another name under a reference an organisation already holds: the
+        organisation of that name and reference from an earlier import, else a new
+        one, and the conflict in the report (and the admin's filter)."""
+        ref = data.ref[:100]
+        for candidate in Organization.objects.filter(reported_ref=ref):
+            if normalized_name(candidate.name) == normalized_name(data.name):
+                return candidate
+        organization = self.create_organization(
+            name=data.name[:255],
+            iati_identifier=None,
+            reported_ref=ref,
+            kind=kind,
+            data=data,
+        )
+        self.report.conflicts.append(
+            _(
+                "reference %(ref)s names “%(name)s” here but belongs to “%(holder)s”: "
+                "recorded as another organization (Organizations, filter “same "
+                "reference, different names”, to merge them)"
+            )
+            % {"ref": ref, "name": data.name, "holder": holder.name}
+        )
         return organization
 
-    def write_participants(self, agreement, participants, donor, recipient):
+    def create_organization(self, *, name, iati_identifier, reported_ref, kind, data):
+        country = (data.country or "").upper()
+        organization = Organization(
+            name=name,
+            iati_identifier=iati_identifier or None,
+            reported_ref=reported_ref,
+            kind=kind if kind in OrganizationKind.values else OrganizationKind.OTHER,
+            acronym=data.acronym[:50],
+            country=country if country in country_codes else "",
+        )
+        self.save(organization)
+        self.context.remember(organization)
+        self.report.created["organizations"] += 1
+        return organization
+
+    def write_participants(self, agreement, donor, recipient):
         wanted = []
-        for data in participants:
+        for data in self.record.participants:
             organization = self.organization(data)
-            pair = (organization.pk, data[3])
+            pair = (organization.pk, data.role)
             if pair in ((donor.pk, "1"), (recipient.pk, "4")) or pair in wanted:
                 continue
             wanted.append(pair)
@@ -565,50 +738,112 @@ class ActivityImport:
         }
         for pair, participation in existing.items():
             if pair not in wanted:
-                participation.delete()
-                self.changed = True
+                self.delete(participation)
         for organization_id, role in wanted:
             if (organization_id, role) not in existing:
-                Participation.objects.create(
-                    agreement=agreement, organization_id=organization_id, role=role
+                self.save(
+                    Participation(
+                        agreement=agreement, organization_id=organization_id, role=role
+                    )
                 )
                 self.report.created["participants"] += 1
-                self.changed = True
 
-    # Sectors and documents ---------------------------------------------------
+    # Geography, sectors, documents ---------------------------------------------
+
+    def write_areas(self, agreement):
+        wanted = []
+        for area in self.record.areas:
+            if area.kind == "country" and area.code not in country_codes:
+                self.report.notes.append(
+                    _(
+                        "recipient country %(code)s is not an ISO 3166-1 code: left "
+                        "out (the rest of the activity is imported)"
+                    )
+                    % {"code": area.code}
+                )
+                continue
+            wanted.append(
+                (
+                    area.kind,
+                    area.code[:20],
+                    area.vocabulary[:10],
+                    area.percentage,
+                    area.name[:255],
+                )
+            )
+        self.replace_rows(
+            agreement.recipient_areas.order_by("position", "pk"),
+            wanted,
+            ("kind", "code", "vocabulary", "percentage", "name"),
+            lambda values, position: RecipientArea(
+                agreement=agreement, position=position, **values
+            ),
+        )
+
+    def replace_rows(self, existing, wanted, names, make):
+        """Rows of information (areas, sectors, budgets: validated when read) in
+        place of the stored ones when they differ, in bulk (a World Bank activity
+        has 150 budgets); those with a history get the import's reason there."""
+        existing = list(existing)
+        if [tuple(getattr(row, n) for n in names) for row in existing] == wanted:
+            return 0
+        for row in existing:
+            self.delete(row)
+        rows = [
+            make(dict(zip(names, values, strict=True)), position)
+            for position, values in enumerate(wanted)
+        ]
+        if rows:
+            model = type(rows[0])
+            if hasattr(model, "history"):
+                bulk_create_with_history(
+                    rows,
+                    model,
+                    default_user=self.context.user,
+                    default_change_reason=self.context.reason,
+                )
+            else:
+                model.objects.bulk_create(rows)
+            # Bulk inserts send no signal: cached public pages must not outlive them.
+            bump_public_version()
+        self.changed = True
+        return len(wanted)
 
     def write_sectors(self, agreement) -> list[ProgramArea]:
-        codes, other = [], Counter()
-        sectors = self.element.findall("sector") or self.element.findall(
-            "transaction/sector"
-        )
-        for sector in sectors:
-            vocabulary = (sector.get("vocabulary") or "1").strip()
-            code = (sector.get("code") or "").strip()
-            if vocabulary == "1" and re.fullmatch(r"[0-9]{5}", code):
-                if code not in codes:
-                    codes.append(code)
-            else:
-                other[vocabulary] += 1
-        if other:
-            self.report.notes.append(
-                "sectors not kept (only DAC 5-digit codes become program areas): "
-                + ", ".join(f"{n} of vocabulary {v}" for v, n in sorted(other.items()))
+        """Our own record: its program areas (from our extension). Another
+        publisher's: every sector kept as given (vocabulary, code, percentage), and
+        the DAC 5-digit ones also as program areas."""
+        extension = self.record.extension
+        if extension is not None:
+            areas = [self.program_area(a) for a in extension.program_areas if a.linked]
+            self.replace_rows(agreement.sectors.all(), [], (), None)
+        else:
+            self.replace_rows(
+                agreement.sectors.order_by("position", "pk"),
+                [
+                    (
+                        s.vocabulary[:10],
+                        s.vocabulary_uri[:1000],
+                        s.code,
+                        s.name or sector_name(s),
+                        s.percentage,
+                    )
+                    for s in self.record.sectors
+                ],
+                ("vocabulary", "vocabulary_uri", "code", "name", "percentage"),
+                lambda values, position: AgreementSector(
+                    agreement=agreement, position=position, **values
+                ),
             )
-        areas = []
-        for code in codes:
-            area = (
-                ProgramArea.objects.filter(dac_sector_code=code).order_by("pk").first()
-            )
-            if area is None:
-                name = codelists.dac_sector_names().get(code, f"DAC sector {code}")
-                area, created = ProgramArea.objects.get_or_create(
-                    code=f"dac-{code}",
-                    defaults={"name": name[:255], "dac_sector_code": code},
-                )
-                if created:
-                    self.report.created["program areas"] += 1
-            areas.append(area)
+            areas = []
+            for sector in self.record.sectors:
+                if (
+                    sector.vocabulary == codelists.SECTOR_VOCABULARY_DAC
+                    and re.fullmatch(r"[0-9]{5}", sector.code)
+                ):
+                    area = self.dac_area(sector.code)
+                    if area not in areas:
+                        areas.append(area)
         if {a.pk for a in areas} != set(
             agreement.program_areas.values_list("pk", flat=True)
         ):
@@ -616,27 +851,65 @@ class ActivityImport:
             self.changed = True
         return areas
 
-    def write_documents(self, agreement):
-        documents, validate = [], URLValidator()
-        for link in self.element.findall("document-link"):
-            url = (link.get("url") or "").strip()
-            try:
-                validate(url)
-                if len(url) > 1000:
-                    raise ValidationError("too long")
-            except ValidationError:
-                self.report.notes.append(f"document-link with address {url!r} left out")
-                continue
-            document = SourceDocument.objects.filter(url=url).order_by("pk").first()
-            if document is None:
-                document = SourceDocument.objects.create(
-                    url=url,
-                    title=(self.narrative(link.find("title")) or url)[:500],
-                    published_on=parse_date(
-                        child_attr(link, "document-date", "iso-date")
+    def dac_area(self, code):
+        area = ProgramArea.objects.filter(dac_sector_code=code).order_by("pk").first()
+        if area is None:
+            area = ProgramArea.objects.filter(code=f"dac-{code}").first()
+        if area is None:
+            name = codelists.dac_sector_names().get(code, f"DAC sector {code}")
+            area = ProgramArea(
+                code=f"dac-{code}", name=name[:255], dac_sector_code=code
+            )
+            self.save(area)
+            self.report.created["program areas"] += 1
+        return area
+
+    def program_area(self, data):
+        """A program area of our own record, found by its code (created with its
+        name, DAC code and parent when missing; an existing one is left as it is)."""
+        area = ProgramArea.objects.filter(code=data.code).first()
+        if area is not None:
+            return area
+        parent = None
+        if data.parent:
+            parent = ProgramArea.objects.filter(code=data.parent).first()
+            if parent is None:
+                parent_data = next(
+                    (
+                        a
+                        for a in self.record.extension.program_areas
+                        if a.code == data.parent
                     ),
+                    None,
+                )
+                if parent_data is not None:
+                    parent = self.program_area(parent_data)
+        area = ProgramArea(
+            code=data.code,
+            name=data.name or data.code,
+            dac_sector_code=data.dac_sector_code,
+            parent=parent,
+        )
+        if data.display_order is not None:
+            area.display_order = data.display_order
+        self.save(area)
+        self.report.created["program areas"] += 1
+        return area
+
+    def write_documents(self, agreement):
+        documents = []
+        for link in self.record.documents:
+            document = (
+                SourceDocument.objects.filter(url=link.url).order_by("pk").first()
+            )
+            if document is None:
+                document = SourceDocument(
+                    url=link.url,
+                    title=link.title,
+                    published_on=link.published_on,
                     notes="Imported from an IATI document-link.",
                 )
+                self.save(document)
                 self.report.created["source documents"] += 1
             documents.append(document)
         if {d.pk for d in documents} != set(
@@ -645,455 +918,318 @@ class ActivityImport:
             agreement.source_documents.set(documents)
             self.changed = True
 
-    # Money -------------------------------------------------------------------
+    # Amendments and payments ---------------------------------------------------
 
-    def read_commitments(self, default_currency):
-        """(date, amount, currency, title) of each commitment, in date order. Outgoing
-        commitments (type 2); incoming ones (type 11) only when there is no type 2."""
-        by_type, skipped = {}, Counter()
-        for position, element in enumerate(self.element.findall("transaction")):
-            type_code = child_attr(element, "transaction-type", "code")
-            by_type.setdefault(type_code.strip(), []).append((position, element))
-        kept = codelists.OUTGOING_COMMITMENT
-        if kept not in by_type and codelists.INCOMING_COMMITMENT in by_type:
-            kept = codelists.INCOMING_COMMITMENT
-        for type_code, elements in by_type.items():
-            if type_code != kept and type_code not in codelists.PAYMENT_KIND:
-                skipped[type_code] += len(elements)
-        if skipped:
-            self.report.notes.append(
-                "transactions not imported (the tracker records commitments, "
-                "disbursements and expenditure): "
-                + ", ".join(
-                    f"{n} {codelists.TRANSACTION_TYPE_NAMES.get(t, 'of type ' + repr(t))}"
-                    for t, n in sorted(skipped.items(), key=lambda i: i[0].zfill(3))
+    def write_amendments(self, agreement):
+        """The file's commitments in place of the agreement's amendments, matched by
+        sequence; none is touched when one of them is published."""
+        existing = list(agreement.amendments.order_by("sequence"))
+        published = [a for a in existing if a.publication != PublicationState.DRAFT]
+        wanted = []
+        for n, commitment in enumerate(self.record.commitments, 1):
+            values = {
+                "sequence": commitment.sequence or n,
+                "title": commitment.title,
+                "amount": commitment.amount.quantize(TWO_PLACES),
+            }
+            if commitment.recorded:
+                values |= {
+                    "signed_on": commitment.signed_on,
+                    "period_start": commitment.period_start,
+                    "period_end": commitment.period_end,
+                    "stated_cumulative_total": commitment.stated_cumulative_total,
+                    "amount_is_derived": commitment.amount_is_derived,
+                    "description": commitment.description,
+                }
+            else:
+                values |= {
+                    "signed_on": commitment.date,
+                    "description": "Imported from an IATI commitment transaction.",
+                }
+            wanted.append(values)
+        if published:
+            if self.differs(existing, wanted):
+                self.report.left_alone.append(
+                    _(
+                        "the amendments (%(numbers)s published): the file's "
+                        "commitments are not applied; unpublish to take them"
+                    )
+                    % {"numbers": ", ".join(f"#{a.sequence}" for a in published)}
                 )
+            return
+        by_sequence = {a.sequence: a for a in existing}
+        for values in wanted:
+            amendment = by_sequence.pop(values["sequence"], None) or Amendment(
+                agreement=agreement, publication=PublicationState.DRAFT
             )
-        commitments = []
-        for position, element in by_type.get(kept, []):
-            date, amount, currency = transaction_value(element, default_currency)
-            if date is None or amount is None:
-                raise SkipActivity(
-                    f"commitment #{position + 1} has an unreadable date or amount "
-                    f"({self._text(element.find('value'))!r}): the total would be wrong"
-                )
-            title = self.narrative(element.find("description")) or (
-                f"{codelists.TRANSACTION_TYPE_NAMES[kept]} of {date.isoformat()}"
-            )
-            commitments.append((date, position, amount, currency, title[:500]))
-        commitments.sort(key=lambda c: (c[0], c[1]))
-        return [(d, a, c, t) for d, _p, a, c, t in commitments]
+            is_new = amendment.pk is None
+            if self.assign(amendment, values):
+                self.save(amendment)
+                self.report.created["amendments"] += is_new
+        for amendment in by_sequence.values():
+            self.delete(amendment)
 
-    def read_payments(self, currency):
-        """Disbursements (type 3) and expenditure (type 4) as unsaved Disbursement
-        rows, in date order, provider and receiver kept. One in another currency
-        than the agreement's, or unreadable, is left out with a note (its amount
-        cannot be added to the others)."""
-        payments, foreign = [], Counter()
-        for position, element in enumerate(self.element.findall("transaction")):
-            type_code = child_attr(element, "transaction-type", "code").strip()
-            kind = codelists.PAYMENT_KIND.get(type_code)
-            if kind is None:
-                continue
-            date, amount, paid_in = transaction_value(element, currency)
-            if date is None or amount is None:
-                self.report.notes.append(
-                    f"{codelists.TRANSACTION_TYPE_NAMES[type_code]} #{position + 1}: "
-                    "unreadable date or amount "
-                    f"({self._text(element.find('value'))!r}) left out"
-                )
-                continue
-            if paid_in != currency:
-                foreign[paid_in] += 1
-                continue
-            if date > paid_by_now():
-                self.report.notes.append(
-                    f"{codelists.TRANSACTION_TYPE_NAMES[type_code]} #{position + 1} "
-                    f"dated {date.isoformat()}, in the future: left out"
-                )
-                continue
-            provider = self.read_org(element.find("provider-org"))
-            receiver = self.read_org(element.find("receiver-org"))
-            payments.append(
-                (
-                    date,
-                    position,
-                    Disbursement(
-                        kind=kind,
-                        date=date,
-                        amount=amount.quantize(TWO_PLACES),
-                        description=self.narrative(element.find("description")) or "",
-                        provider=self.organization(provider) if provider else None,
-                        receiver=self.organization(receiver) if receiver else None,
-                        publication=PublicationState.DRAFT,
-                    ),
-                )
-            )
-        if foreign:
-            self.report.notes.append(
-                "payments in another currency than the agreement's left out: "
-                + ", ".join(f"{n} in {code}" for code, n in sorted(foreign.items()))
-            )
-        payments.sort(key=lambda p: (p[0], p[1]))
-        return [payment for _d, _p, payment in payments]
+    def differs(self, existing, wanted) -> bool:
+        return [
+            {name: getattr(a, name) for name in values}
+            for a, values in zip(existing, wanted, strict=False)
+        ] != wanted or len(existing) != len(wanted)
 
     def write_payments(self, agreement, payments):
         """The activity's payments in place of the agreement's (drafts, as amendments
-        are). Payments whose totals the ledger refuses (a reimbursement of more than
-        the file shows paid) are all left out, with the reason."""
-        key = lambda p: (  # noqa: E731
-            p.kind,
-            p.date,
-            p.amount,
-            p.description,
-            p.provider_id,
-            p.receiver_id,
-        )
-        existing = list(agreement.disbursements.order_by("date", "pk"))
-        if sorted(map(key, existing), key=str) == sorted(map(key, payments), key=str):
-            return
-        try:
-            ledger.check(
-                [],
-                currency=agreement.currency,
-                payments=[
-                    ledger.Payment(p.kind, p.date, p.amount, published=False)
-                    for p in payments
-                ],
-            )
-        except ValidationError as error:
-            self.report.notes.append(
-                "disbursements not imported: " + "; ".join(error.messages)
-            )
-            payments = []
-        with ledger.batch():
-            for payment in existing:
-                payment.delete()
-            for payment in payments:
-                payment.agreement = agreement
-                payment.full_clean()
-                payment.save()
-        self.report.created["disbursements"] += len(payments)
-        self.changed = True
+        are); none is touched when one of them is published."""
 
-    def write_amendments(self, agreement, commitments):
-        wanted = [
-            (n, date, amount.quantize(TWO_PLACES), title)
-            for n, (date, amount, _c, title) in enumerate(commitments, 1)
-        ]
-        existing = list(agreement.amendments.order_by("sequence"))
-        if [(a.sequence, a.signed_on, a.amount, a.title) for a in existing] == wanted:
-            return
-        with ledger.batch():
-            self.replace_amendments(agreement, existing, wanted)
-        self.report.created["amendments"] += len(wanted)
-        self.changed = True
+        def key(p):
+            return (
+                p.kind,
+                p.date,
+                p.amount,
+                p.description,
+                p.provider_id,
+                p.receiver_id,
+            )
 
-    def replace_amendments(self, agreement, existing, wanted):
-        """The activity's commitments in place of the agreement's amendments; one step
-        for the ledger (its figures computed once, at the end)."""
-        for amendment in reversed(existing):
-            amendment.delete()
-        for sequence, date, amount, title in wanted:
-            amendment = Amendment(
+        rows = [
+            Disbursement(
                 agreement=agreement,
-                sequence=sequence,
-                title=title,
-                signed_on=date,
-                amount=amount,
-                description="Imported from an IATI commitment transaction.",
+                kind=p.kind,
+                date=p.date,
+                amount=p.amount.quantize(TWO_PLACES),
+                description=p.description,
+                provider=self.organization(p.provider) if p.provider else None,
+                receiver=self.organization(p.receiver) if p.receiver else None,
                 publication=PublicationState.DRAFT,
             )
-            amendment.full_clean()
-            amendment.save()
+            for p in payments
+        ]
+        existing = list(agreement.disbursements.order_by("date", "pk"))
+        if sorted(map(key, existing), key=str) == sorted(map(key, rows), key=str):
+            return
+        if any(p.publication != PublicationState.DRAFT for p in existing):
+            self.report.left_alone.append(
+                _(
+                    "the disbursements and expenditure (some are published): the "
+                    "file's payments are not applied; unpublish them to take them"
+                )
+            )
+            return
+        for payment in existing:
+            self.delete(payment)
+        for payment in rows:
+            self.save(payment)
+        if rows:
+            self.report.created["disbursements"] += len(rows)
 
     def write_budgets(self, agreement, currency):
         wanted = []
-        for position, element in enumerate(self.element.findall("budget"), 1):
-            value = element.find("value")
-            start = parse_date(child_attr(element, "period-start", "iso-date"))
-            end = parse_date(child_attr(element, "period-end", "iso-date"))
-            amount = parse_decimal(value.text if value is not None else None)
-            budget_type = (element.get("type") or "1").strip()
-            status = (element.get("status") or "1").strip()
-            if None in (start, end, amount) or end < start:
-                self.report.notes.append(
-                    f"budget #{position}: unreadable period or value, left out"
-                )
-                continue
+        for budget in self.record.budgets:
+            position = budget.position
             if (
-                budget_type not in BudgetType.values
-                or status not in BudgetStatus.values
+                budget.budget_type not in BudgetType.values
+                or budget.status not in BudgetStatus.values
             ):
                 self.report.notes.append(
-                    f"budget #{position}: type {budget_type!r} or status {status!r} "
-                    "not in the codelist, left out"
+                    f"budget #{position}: type {budget.budget_type!r} or status "
+                    f"{budget.status!r} not in the codelist, left out"
                 )
                 continue
-            row = (
-                budget_type,
-                status,
-                start,
-                end,
-                amount,
-                (value.get("currency") or currency).strip().upper(),
-                parse_date(value.get("value-date")),
-            )
+            values = {
+                "budget_type": budget.budget_type,
+                "status": budget.status,
+                "period_start": budget.period_start,
+                "period_end": budget.period_end,
+                "amount": budget.amount,
+                "currency": budget.currency or currency,
+                "value_date": budget.value_date,
+            }
             # Budgets are information: a bad one is left out, not the activity.
+            # Their check constraints (type and status in the codelist, period in
+            # order) hold by now, but the amount's range is checked here: asking
+            # the database for every constraint of 150 budgets is what is slow.
             try:
-                Budget(
-                    agreement=agreement, **dict(zip(BUDGET_FIELDS, row, strict=True))
-                ).full_clean()
+                if abs(budget.amount) > MONEY_LIMIT:
+                    raise ValidationError(_("The amount is out of range."))
+                Budget(agreement=agreement, **values).full_clean(
+                    validate_constraints=False
+                )
             except ValidationError as error:
                 self.report.notes.append(
                     f"budget #{position} left out: {' '.join(error.messages)}"
                 )
                 continue
-            wanted.append(row)
-        existing = list(agreement.budgets.order_by("pk"))
-        if [tuple(getattr(b, f) for f in BUDGET_FIELDS) for b in existing] == wanted:
-            return
-        agreement.budgets.all().delete()
-        Budget.objects.bulk_create(
-            Budget(agreement=agreement, **dict(zip(BUDGET_FIELDS, row, strict=True)))
-            for row in wanted
+            wanted.append(tuple(values.values()))
+        names = (
+            "budget_type",
+            "status",
+            "period_start",
+            "period_end",
+            "amount",
+            "currency",
+            "value_date",
         )
-        self.report.created["budgets"] += len(wanted)
-        self.changed = True
+        written = self.replace_rows(
+            agreement.budgets.order_by("pk"),
+            wanted,
+            names,
+            lambda values, position: Budget(agreement=agreement, **values),
+        )
+        if written:
+            self.report.created["budgets"] += written
 
     # Results -----------------------------------------------------------------
 
     def write_results(self, agreement, areas):
         area = areas[0] if areas else None
-        for r_index, result in enumerate(self.element.findall("result"), 1):
-            result_title = self.narrative(result.find("title"))
-            indicators = result.findall("indicator")
-            if not indicators:
-                self.report.notes.append(
-                    f"result #{r_index} {result_title!r} has no indicator, left out"
-                )
-            for i_index, element in enumerate(indicators, 1):
-                if area is None:
-                    area, created = ProgramArea.objects.get_or_create(
+        for data in self.record.indicators:
+            indicator_area = area
+            if data.program_area is not None:
+                indicator_area = self.program_area(data.program_area)
+            if indicator_area is None:
+                indicator_area = ProgramArea.objects.filter(
+                    code=IMPORTED_AREA_CODE
+                ).first()
+                if indicator_area is None:
+                    indicator_area = ProgramArea(
                         code=IMPORTED_AREA_CODE,
-                        defaults={"name": "Imported from IATI (to be classified)"},
+                        name="Imported from IATI (to be classified)",
                     )
-                    if created:
-                        self.report.created["program areas"] += 1
-                self.write_indicator(
-                    agreement, area, result, result_title, element, (r_index, i_index)
-                )
+                    self.save(indicator_area)
+                    self.report.created["program areas"] += 1
+                area = indicator_area
+            self.write_indicator(agreement, indicator_area, data)
 
-    def write_indicator(self, agreement, area, result, result_title, element, index):
-        where = f"result #{index[0]} indicator #{index[1]}"
-        title = self.narrative(element.find("title"))
-        single = len(result.findall("indicator")) == 1
-        if single and (not title or title == result_title):
-            name = result_title or title
-        else:
-            name = " — ".join(t for t in (result_title, title) if t)
-        name = (name or where)[:500]
-        measure_code = (element.get("measure") or "1").strip()
-        no_actual, rows = [], []
-        baselines = self.read_baselines(element, where)
-        for p_index, period in enumerate(element.findall("period"), 1):
-            start = parse_date(child_attr(period, "period-start", "iso-date"))
-            end = parse_date(child_attr(period, "period-end", "iso-date"))
-            if start is None or end is None or end < start:
-                self.report.notes.append(
-                    f"{where} period #{p_index}: unreadable or reversed dates, left out"
-                )
-                continue
-            targets = {
-                self.dimensions(t): t.get("value") for t in period.findall("target")
-            }
-            actuals = period.findall("actual")
-            if not actuals:
-                for dimensions, target in targets.items():
-                    label = f" ({dimensions})" if dimensions else ""
-                    no_actual.append(f"{start}–{end}{label}: target {target or '?'}")
-                continue
-            for actual in actuals:
-                dimensions = self.dimensions(actual)
-                value = parse_decimal(actual.get("value"))
-                if value is None:
-                    self.report.notes.append(
-                        f"{where} period {start}–{end}: actual "
-                        f"{actual.get('value')!r} is not a number, left out"
-                    )
-                    target = targets.get(dimensions, targets.get(""))
-                    no_actual.append(
-                        f"{start}–{end}: actual {actual.get('value')!r}, "
-                        f"target {target or '?'}"
-                    )
-                    continue
-                target_text = targets.get(dimensions, targets.get(""))
-                target = parse_decimal(target_text)
-                if target_text and target is None:
-                    self.report.notes.append(
-                        f"{where} period {start}–{end}: target {target_text!r} is not "
-                        "a number, left out"
-                    )
-                year, baseline = self.baseline_for(baselines, start)
-                rows.append(
-                    {
-                        "period_start": start,
-                        "period_end": end,
-                        "disaggregation": dimensions[:255],
-                        "actual_value": value.quantize(TWO_PLACES),
-                        "target_value": target.quantize(TWO_PLACES)
-                        if target is not None
-                        else None,
-                        "baseline_year": year,
-                        "baseline_value": baseline,
-                        "comment": self.narrative(actual.find("comment")),
-                    }
-                )
-        description = self.narrative(element.find("description"))
-        if no_actual:
+    def write_indicator(self, agreement, area, data):
+        description = data.description
+        if data.without_actual:
             self.report.notes.append(
-                f"{where} {name[:60]!r}: {len(no_actual)} period(s) without a numeric "
-                "actual value kept in the indicator's description, not as results"
+                f"{data.where} {data.name[:60]!r}: {len(data.without_actual)} "
+                "period(s) without a numeric actual value kept in the indicator's "
+                "description, not as results"
             )
             description = "\n".join(
-                part for part in (description, NO_ACTUAL_HEADER, *no_actual) if part
+                part
+                for part in (description, NO_ACTUAL_HEADER, *data.without_actual)
+                if part
             )
-        code = indicator_code(self.report.identifier, *index)
+        code = data.code or indicator_code(self.record.identifier, *data.position)
         indicator = Indicator.objects.filter(code=code).first()
+        measure = data.measure or (
+            Measure.PERCENTAGE if data.measure_code == "2" else Measure.NUMBER
+        )
         values = {
-            "name": name,
+            "name": data.name,
             "description": description,
-            "measure": Measure.PERCENTAGE if measure_code == "2" else Measure.NUMBER,
-            "direction": Direction.DECREASE
-            if (element.get("ascending") or "").strip() in ("0", "false")
-            else Direction.INCREASE,
-            "aggregation": Aggregation.NONE
-            if (result.get("aggregation-status") or "").strip() in ("0", "false")
-            else Aggregation.SUM,
+            "measure": measure,
+            "direction": Direction.INCREASE if data.ascending else Direction.DECREASE,
+            "aggregation": data.aggregation
+            or (Aggregation.SUM if data.summable else Aggregation.NONE),
+            "result_type": data.result_type
+            if data.result_type in ResultType.values
+            else ResultType.OTHER,
         }
-        if indicator is None:
-            indicator = Indicator(
-                code=code,
-                program_area=area,
-                unit=Unit.PERCENT if measure_code == "2" else Unit.OTHER,
-                publication=PublicationState.DRAFT,
-            )
-        changed_before = self.changed
-        if self.assign(indicator, values) or indicator.pk is None:
-            is_new = indicator.pk is None
-            try:
-                indicator.full_clean()
-            except ValidationError as error:
-                self.report.notes.append(
-                    f"{where} left out: {' '.join(error.messages)}"
+        if data.unit:
+            values["unit"] = data.unit
+        if indicator is not None and indicator.publication != PublicationState.DRAFT:
+            if any(getattr(indicator, n) != v for n, v in values.items()):
+                self.report.left_alone.append(
+                    _(
+                        "indicator %(code)s is published: its name, description and "
+                        "definition are not changed"
+                    )
+                    % {"code": code}
                 )
-                self.changed = changed_before or not is_new
-                return
-            indicator.save()
-            self.report.created["indicators"] += is_new
-        self.write_result_rows(agreement, indicator, rows, where)
+        else:
+            if indicator is None:
+                indicator = Indicator(
+                    code=code,
+                    program_area=area,
+                    unit=data.unit
+                    or (Unit.PERCENT if measure == "percentage" else Unit.OTHER),
+                    publication=PublicationState.DRAFT,
+                )
+            is_new = indicator.pk is None
+            if self.assign(indicator, values):
+                try:
+                    with transaction.atomic():
+                        self.save(indicator)
+                except ValidationError as error:
+                    self.report.notes.append(
+                        f"{data.where} left out: {' '.join(error.messages)}"
+                    )
+                    return
+                self.report.created["indicators"] += is_new
+        self.write_result_rows(agreement, indicator, data)
 
-    def write_result_rows(self, agreement, indicator, rows, where):
+    def write_result_rows(self, agreement, indicator, data):
         kept = []
-        for values in rows:
+        for row_data in data.rows:
             key = {
                 "indicator": indicator,
                 "agreement": agreement,
-                "period_start": values.pop("period_start"),
-                "period_end": values.pop("period_end"),
-                "location": "",
-                "disaggregation": values.pop("disaggregation"),
+                "period_start": row_data.period_start,
+                "period_end": row_data.period_end,
+                "location": row_data.location,
+                "disaggregation": row_data.disaggregation,
+            }
+            values = {
+                "actual_value": row_data.actual_value,
+                "target_value": row_data.target_value,
+                "baseline_year": row_data.baseline_year,
+                "baseline_value": row_data.baseline_value,
+                "comment": row_data.comment,
             }
             row = Result.objects.filter(**key).first()
+            label = f"{data.where} {row_data.period_start}–{row_data.period_end}" + (
+                f" {row_data.disaggregation}" if row_data.disaggregation else ""
+            )
             if row is not None and row.pk in kept:
-                self.report.notes.append(
-                    f"{where}: a second actual for {key['period_start']}–"
-                    f"{key['period_end']} {key['disaggregation']} left out"
-                )
+                self.report.notes.append(f"{label}: a second actual left out")
+                continue
+            if row is not None and row.status in REVIEWED_RESULTS:
+                kept.append(row.pk)
+                if any(getattr(row, n) != v for n, v in values.items()):
+                    self.report.left_alone.append(
+                        _("result %(what)s is %(status)s: not changed")
+                        % {"what": label, "status": row.get_status_display()}
+                    )
                 continue
             if row is None:
                 row = Result(**key, status=ResultStatus.DRAFT)
-            changed_before = self.changed
-            if self.assign(row, values) or row.pk is None:
-                is_new = row.pk is None
+            is_new = row.pk is None
+            if self.assign(row, values):
                 row.status = ResultStatus.DRAFT
                 row.return_reason = ""
                 try:
-                    row.full_clean()
+                    with transaction.atomic():
+                        self.save(row)
                 except ValidationError as error:
                     self.report.notes.append(
-                        f"{where} period {key['period_start']}–{key['period_end']} "
-                        f"left out: {' '.join(error.messages)}"
+                        f"{label} left out: {' '.join(error.messages)}"
                     )
-                    self.changed = changed_before or not is_new
                     continue
-                row.save()
                 self.report.created["results"] += is_new
             kept.append(row.pk)
         stale = Result.objects.filter(indicator=indicator, agreement=agreement).exclude(
             pk__in=kept
         )
-        if stale.exists():
-            stale.delete()
-            self.changed = True
-
-    def read_baselines(self, element, where):
-        baselines = []
-        for baseline in element.findall("baseline"):
-            year_text = (baseline.get("year") or "").strip()
-            year = int(year_text) if year_text.isdigit() else None
-            if year is not None and not 1900 < year <= 2100:
-                self.report.notes.append(
-                    f"{where}: baseline year {year} looks like a placeholder, left out"
+        for row in stale:
+            if row.status in REVIEWED_RESULTS:
+                self.report.left_alone.append(
+                    _("result %(what)s is %(status)s and not in the file: kept")
+                    % {
+                        "what": f"{row.period_start}–{row.period_end}",
+                        "status": row.get_status_display(),
+                    }
                 )
-                year = None
-            value_text = baseline.get("value")
-            value = parse_decimal(value_text)
-            if value_text and value is None:
-                self.report.notes.append(
-                    f"{where}: baseline value {value_text!r} is not a number, left out"
-                )
-            if year is not None or value is not None:
-                baselines.append(
-                    (year, value.quantize(TWO_PLACES) if value is not None else None)
-                )
-        return baselines
-
-    def baseline_for(self, baselines, start):
-        """The latest baseline of a year up to the period's start, else the first."""
-        usable = [b for b in baselines if b[0] is None or b[0] <= start.year]
-        if usable:
-            return max(usable, key=lambda b: b[0] or 0)
-        return baselines[0] if baselines else (None, None)
-
-    def dimensions(self, element) -> str:
-        parts = []
-        for dimension in element.findall("dimension"):
-            name = (dimension.get("name") or "").strip()
-            value = (dimension.get("value") or "").strip()
-            parts.append(value if name == "disaggregation" else f"{name}: {value}")
-        return "; ".join(parts)
+            else:
+                self.delete(row)
 
 
-def transaction_value(element, default_currency: str):
-    """(date, amount, currency) of a transaction: its transaction-date, else its
-    value-date; None for what cannot be read."""
-    value = element.find("value")
-    date = parse_date(child_attr(element, "transaction-date", "iso-date"))
-    if date is None and value is not None:
-        date = parse_date(value.get("value-date"))
-    amount = parse_decimal(value.text if value is not None else None)
-    currency = default_currency
-    if value is not None:
-        currency = (value.get("currency") or default_currency).strip().upper()
-    return date, amount, currency
-
-
-def child_attr(element, tag: str, name: str) -> str:
-    """An attribute of the first child `tag`, or "" (an lxml element without
-    children is falsy, so `find(...) or default` would be wrong)."""
-    child = element.find(tag)
-    return (child.get(name) or "") if child is not None else ""
+def sector_name(sector) -> str:
+    """A DAC sector's name from the codelist when the file gives none."""
+    if sector.vocabulary == codelists.SECTOR_VOCABULARY_DAC:
+        return codelists.dac_sector_names().get(sector.code, "")[:500]
+    return ""
 
 
 def indicator_code(identifier: str, result_index: int, indicator_index: int) -> str:
@@ -1104,34 +1240,3 @@ def indicator_code(identifier: str, result_index: int, indicator_index: int) -> 
         f"iati-{slugify(identifier)[:50]}-{digest}"
         f"-r{result_index:03d}-i{indicator_index:03d}"
     )
-
-
-def parse_date(text) -> datetime.date | None:
-    text = (text or "").strip()
-    match = re.match(r"^(\d{4}-\d{2}-\d{2})", text)
-    if not match:
-        return None
-    try:
-        return datetime.date.fromisoformat(match.group(1))
-    except ValueError:
-        return None
-
-
-def parse_decimal(text) -> Decimal | None:
-    """A number as publishers write it: 1234.5, 6,314,000.00, 1.234,5 or 97,5. None
-    for anything else ("Yes", "8,386413", empty); rounded to two places."""
-    text = (text or "").strip().replace("\u00a0", "").replace(" ", "")
-    if re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
-        number = text
-    elif re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
-        number = text.replace(",", "")
-    elif re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", text):
-        number = text.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"[+-]?\d+,\d{1,2}", text):
-        number = text.replace(",", ".")
-    else:
-        return None
-    try:
-        return Decimal(number).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return None

@@ -36,6 +36,8 @@ def report_as_json(report: FileReport) -> dict:
                 "agreement_code": a.agreement_code,
                 "created": dict(a.created),
                 "notes": [str(note) for note in a.notes],
+                "left_alone": [str(line) for line in a.left_alone],
+                "conflicts": [str(line) for line in a.conflicts],
             }
             for a in report.activities
         ],
@@ -66,7 +68,9 @@ def run_import(job, progress) -> dict:
     # Outside a transaction: each activity is committed on its own, so a worker
     # stopped half-way leaves whole activities only, and a second attempt updates
     # the same agreements (keyed by IATI identifier) instead of duplicating them.
-    report = import_file(job.file_name, upload_content(job), progress=progress)
+    report = import_file(
+        job.file_name, upload_content(job), progress=progress, user=job.owner
+    )
     if job.attempts > 1:
         report.notes.insert(
             0,

@@ -361,7 +361,7 @@ class PublicPagesTests(TestCase):
             IATI_REPORTING_ORG_REF="XM-TEST", IATI_REPORTING_ORG_NAME="Test"
         ):
             response = self.client.get(reverse("iati:activities"))
-        root = etree.fromstring(response.content)
+        root = etree.fromstring(response.getvalue())
         self.assertEqual(schema_errors(root), [])
         self.assertEqual(codelist_errors(root), [])
         activity = next(

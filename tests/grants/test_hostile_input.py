@@ -310,7 +310,7 @@ class StoredMarkupTests(TestCase):
             with self.subTest(name=name):
                 response = self.client.get(url)
                 self.assertEqual(response.status_code, 200)
-                content = response.content.decode()
+                content = response.getvalue().decode()
                 self.assertNotIn(RAW_MARKER, content)
                 shown += content.count(ESCAPED)
         self.assertContains(self.client.get("/"), ESCAPED)

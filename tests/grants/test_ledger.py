@@ -330,3 +330,45 @@ class CheckLedgerTests(LedgerAssertions, TestCase):
         )
         call_command("check_ledger", stdout=io.StringIO())
         self.assertLedgerTrue()
+
+
+class EarlierTransactionsUnpublishedTests(TestCase):
+    """The ledger's one exception to "never below zero": an agreement whose source
+    publishes only a recent window of transactions."""
+
+    def test_the_rule_allows_a_negative_running_total_for_that_reason_only(self):
+        entries = [
+            ledger.Entry(sequence=1, amount=Decimal("100.00"), published=False),
+            ledger.Entry(sequence=2, amount=Decimal("-300.00"), published=False),
+        ]
+        with self.assertRaises(ValidationError):
+            ledger.check(entries, currency="USD")
+        book = ledger.check(entries, currency="USD", opening_unknown=True)
+        self.assertEqual(book.totals.total, Decimal("-200.00"))
+
+    def test_a_marked_agreement_stores_negative_figures_and_an_unmarked_one_refuses(
+        self,
+    ):
+        marked = make_agreement(code="WINDOW-1", earlier_transactions_unpublished=True)
+        make_amendment(agreement=marked, sequence=1, amount=Decimal("100.00"))
+        make_amendment(agreement=marked, sequence=2, amount=Decimal("-300.00"))
+        marked.refresh_from_db()
+        self.assertEqual(marked.total, Decimal("-200.00"))
+        second = marked.amendments.get(sequence=2)
+        self.assertEqual(second.running_total, Decimal("-200.00"))
+        self.assertIs(second.opening_unknown, True)
+
+        plain = make_agreement(code="PLAIN-1")
+        make_amendment(agreement=plain, sequence=1, amount=Decimal("100.00"))
+        with self.assertRaisesMessage(ValidationError, "below zero"):
+            make_amendment(agreement=plain, sequence=2, amount=Decimal("-300.00"))
+
+    def test_the_database_refuses_clearing_the_mark_under_negative_totals(self):
+        marked = make_agreement(code="WINDOW-2", earlier_transactions_unpublished=True)
+        make_amendment(agreement=marked, sequence=1, amount=Decimal("-50.00"))
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            Agreement.objects.filter(pk=marked.pk).update(
+                earlier_transactions_unpublished=False
+            )
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            Amendment.objects.filter(agreement=marked).update(opening_unknown=False)

@@ -22,6 +22,9 @@ KEYS = {
     "sorts_refused",
     "api_max_p50_ms",
     "api_max_queries",
+    "iati_mib",
+    "iati_seconds",
+    "iati_rss_peak_growth_mib",
 }
 
 

@@ -20,7 +20,7 @@ REPORTING = {
 
 
 def activities(response):
-    root = etree.fromstring(response.content)
+    root = etree.fromstring(response.getvalue())
     return root, {
         a.findtext("iati-identifier"): a for a in root.findall("iati-activity")
     }
@@ -44,14 +44,18 @@ class SeedExportTests(TestCase):
         self.assertEqual(codelist_errors(root), [])
         self.assertEqual(set(by_id), {"XM-TEST-527-0427", "XM-TEST-PE-US-1951"})
 
-    def test_seed_agreement_without_sectors_carries_its_commitments(self):
+    def test_seed_agreement_without_dac_codes_carries_its_commitments(self):
         response = self.client.get(
             reverse("iati:agreement", kwargs={"code": "527-0427"})
         )
         root, by_id = activities(response)
         self.assertEqual(schema_errors(root), [])
         activity = by_id["XM-TEST-527-0427"]
-        self.assertEqual(activity.findall("sector"), [])
+        # No DAC code: the program areas are sectors in our own vocabulary (99).
+        self.assertEqual(activity.findall("sector[@vocabulary='1']"), [])
+        own = activity.findall("sector[@vocabulary='99']")
+        self.assertEqual(len(own), 6)
+        self.assertEqual(sum(Decimal(s.get("percentage")) for s in own), 100)
         values = [Decimal(v) for v in activity.xpath("transaction/value/text()")]
         self.assertEqual(values, [Decimal("110400000"), Decimal("92500000")])
         self.assertEqual(activity.find("recipient-country").get("code"), "PE")
@@ -141,10 +145,23 @@ class GeneratedExportTests(TestCase):
     def test_sectors_share_one_hundred_percent(self):
         sectors = {
             s.get("code"): Decimal(s.get("percentage"))
-            for s in self.water.findall("sector")
+            for s in self.water.findall("sector[@vocabulary='1']")
         }
         self.assertEqual(set(sectors), {"12110", "14030", "15110"})
         self.assertEqual(sum(sectors.values()), Decimal(100))
+        own = {
+            s.get("code"): (s.findtext("narrative"), Decimal(s.get("percentage")))
+            for s in self.water.findall("sector[@vocabulary='99']")
+        }
+        self.assertEqual(
+            own,
+            {
+                "governance": ("Governance", Decimal(25)),
+                "health": ("Health", Decimal(25)),
+                "other": ("Other", Decimal(25)),
+                "water": ("Water", Decimal(25)),
+            },
+        )
 
     def test_results_have_baseline_target_and_actual_and_no_drafts(self):
         indicators = {
@@ -229,7 +246,7 @@ class GeneratedExportTests(TestCase):
         )
         response = self.client.get(reverse("iati:agreement", kwargs={"code": "L-77"}))
         root, by_id = activities(response)
-        self.assertEqual(by_id["XM-TEST-L-77"].findall("sector"), [])
+        self.assertEqual(by_id["XM-TEST-L-77"].findall("sector[@vocabulary='1']"), [])
         self.assertEqual(codelist_errors(root), [])
 
     def test_query_count_does_not_grow_with_agreements(self):

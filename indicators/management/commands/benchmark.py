@@ -78,6 +78,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=15, help="Timed runs per page.")
         parser.add_argument(
+            "--skip-iati",
+            action="store_true",
+            help="Leave out the streamed IATI export (benchmark_iati).",
+        )
+        parser.add_argument(
             "--skip-csv", action="store_true", help="Leave out the CSV export."
         )
         parser.add_argument(
@@ -90,7 +95,7 @@ class Command(BaseCommand):
         with override_settings(API_THROTTLE_RATE=""):
             self.measure_all(**options)
 
-    def measure_all(self, *, runs, skip_csv, csv_repeat, **options):
+    def measure_all(self, *, runs, skip_csv, csv_repeat, skip_iati=False, **options):
         self.runs = runs
         self.csv_repeat = csv_repeat
         self.host = benchmark_host()
@@ -152,6 +157,8 @@ class Command(BaseCommand):
         )
         if not skip_csv:
             summary.update(self.csv_figures())
+        if not skip_iati:
+            summary.update(self.iati_figures())
         self.stdout.write(json.dumps(summary))
 
     # -- what is measured ---------------------------------------------------------------
@@ -353,6 +360,12 @@ class Command(BaseCommand):
             "csv_peak_growth_mib": figures["peak_growth_mib"],
             "csv_rows_per_s": figures["export_rows_per_s"],
         }
+
+    def iati_figures(self):
+        from indicators.management.commands.benchmark_iati import measure_iati
+
+        self.stdout.write("\nIATI export, streamed (size, time, memory):")
+        return measure_iati(stdout=self.stdout)
 
     # -- helpers --------------------------------------------------------------------------
 
