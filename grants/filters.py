@@ -245,7 +245,7 @@ class AgreementFilter(SearchFilterSet):
             .order_by("code", "pk")
         )
 
-    def filter_country(self, queryset, name, value):
+    def filter_country(self, queryset, name, value: str):
         stated = RecipientArea.objects.filter(
             agreement=OuterRef("pk"), kind=GeographyKind.COUNTRY
         )
