@@ -256,7 +256,11 @@ class ImportContext:
         self.file_name = file_name[:255]
         self.user = user
         self.now = timezone.now()
-        self.reason = f"IATI import of {file_name}, {self.now.date().isoformat()}"
+        # The date where the site is (TIME_ZONE), not in UTC: an import at 8 pm in
+        # Lima is that day's.
+        self.reason = (
+            f"IATI import of {file_name}, {timezone.localdate(self.now).isoformat()}"
+        )
         self.own_ref = (getattr(settings, "IATI_REPORTING_ORG_REF", "") or "").strip()
         self.names: dict[str, list[int]] | None = None
         self.created: list[tuple[str, int]] = []
