@@ -5,6 +5,8 @@ also given as a table of the same numbers."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from . import languages
+
 WIDTH = 420
 BAR_AREA = 270
 ROW_HEIGHT = 46
@@ -22,6 +24,8 @@ class Bar:
     marker: Decimal | None = None
     marker_text: str = ""
     css: str = ""
+    # The label's language where it is not the visitor's (grants.languages.marked).
+    lang: str | None = None
 
 
 def _short(label):
@@ -62,6 +66,8 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
         row = {
             "label": _short(bar.label),
             "full_label": bar.label,
+            "lang": bar.lang,
+            "lang_marker": languages.only_in(bar.lang) if bar.lang else "",
             "text": bar.text,
             "css": bar.css,
             "label_y": _coord(top + 14),

@@ -68,6 +68,8 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, so its TranslationAdmin patches the admin's forms.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -235,6 +237,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# The record's texts in every language above (grants/languages.py): the default
+# language is the original; a text missing in the visitor's language is read in the
+# default one, then in the others in the order of LANGUAGES.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = (
+    LANGUAGE_CODE,
+    *(code for code, _name in LANGUAGES if code != LANGUAGE_CODE),
+)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/Lima")
 USE_I18N = True

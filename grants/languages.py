@@ -1,0 +1,177 @@
+"""The languages the record is kept in, and the one place that turns a translated
+field into its per-language columns.
+
+Every text that describes the record (a title, a name, a description) is stored once
+per language of `settings.LANGUAGES` by django-modeltranslation (`title_en`,
+`title_es`; registered in each app's `translation.py`). Reading `agreement.title`
+gives the visitor's language, else the first of `settings.MODELTRANSLATION_FALLBACK_
+LANGUAGES` that has the text (the default language first, then the others in the
+order of `LANGUAGES`). The default language (`LANGUAGE_CODE`) is the record's
+original: the existing record and the seed were written in English, the Spanish is
+their translation. A third language is a change of `LANGUAGES` and a migration.
+
+Use `language_columns()` wherever per-language columns are listed (CSV reports,
+spreadsheet templates, search, the API), so they all follow `LANGUAGES`.
+"""
+
+from modeltranslation.translator import NotRegistered, translator
+from modeltranslation.utils import resolution_order
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.html import conditional_escape, format_html
+from django.utils.translation import get_language, get_language_info
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+def codes():
+    """The language codes of the record, the default (the original) first: the
+    order of settings.MODELTRANSLATION_FALLBACK_LANGUAGES."""
+    return list(settings.MODELTRANSLATION_FALLBACK_LANGUAGES)
+
+
+def original_language():
+    """The language the record is originally kept in."""
+    return settings.LANGUAGE_CODE
+
+
+def column(field, language):
+    """The column of `field` in `language`: column("title", "es") -> "title_es"."""
+    return f"{field}_{language.replace('-', '_')}"
+
+
+def language_columns(field):
+    """(language, column) for each language of the record: ("en", "title_en"), ..."""
+    return [(language, column(field, language)) for language in codes()]
+
+
+def current_language():
+    """The active language if the record is kept in it, else the original."""
+    language = (get_language() or "").split("-")[0]
+    return language if language in codes() else original_language()
+
+
+def translated_fields(model):
+    """The names of `model`'s translated fields ([] for a model without)."""
+    try:
+        return list(translator.get_options_for_model(model).all_fields)
+    except NotRegistered:
+        return []
+
+
+def is_translated(model, field):
+    return field in translated_fields(model)
+
+
+def path_columns(model, path):
+    """[(language, path)] of a field path from `model` ("title", "donor__name"):
+    one per language when the field is translated, else [(None, path)]."""
+    *relations, name = path.split("__")
+    owner = model
+    for relation in relations:
+        owner = owner._meta.get_field(relation).related_model
+    if not is_translated(owner, name):
+        return [(None, path)]
+    prefix = "".join(f"{relation}__" for relation in relations)
+    return [(language, prefix + col) for language, col in language_columns(name)]
+
+
+def search_fields(model, fields):
+    """`fields` (paths such as "title" or "donor__name") with every translated field
+    replaced by its per-language columns, so a search matches either language."""
+    return [column for path in fields for _lang, column in path_columns(model, path)]
+
+
+def row_fields(model, **fields):
+    """`fields` (key: field path from `model`) with each translated one given once
+    per language (name="organization__name" -> name_en=..., name_es=...), for rows
+    read as values (grants.related_rows) that become instances again."""
+    expanded = {}
+    for key, path in fields.items():
+        for language, column_path in path_columns(model, path):
+            expanded[key if language is None else column(key, language)] = column_path
+    return expanded
+
+
+def missing_q(field, language):
+    """Rows without `field` in `language` (empty or never written)."""
+    name = column(field, language)
+    return Q(**{f"{name}__isnull": True}) | Q(**{name: ""})
+
+
+def blank_q(field):
+    """Rows without `field` in any language."""
+    condition = Q()
+    for language in codes():
+        condition &= missing_q(field, language)
+    return condition
+
+
+def text_in(instance, field):
+    """(text, language) of `field` as the visitor reads it: the visitor's language,
+    else the first fallback language that has it; ("", None) when none has."""
+    for language in resolution_order(current_language()):
+        value = getattr(instance, column(field, language), None)
+        if value:
+            return value, language
+    return "", None
+
+
+def only_in(language):
+    """The marker of a text shown in `language` because the visitor's has none."""
+    names = {"en": _("English only"), "es": _("Spanish only")}
+    if language in names:
+        return names[language]
+    return _("%(language)s only") % {
+        "language": get_language_info(language)["name_translated"]
+    }
+
+
+def in_language(language):
+    """Lazily, the sentence saying which language a per-language column holds."""
+    names = {
+        "en": gettext_lazy("In English (the original)."),
+        "es": gettext_lazy("In Spanish."),
+    }
+    if language in names:
+        return names[language]
+    return format_lazy(gettext_lazy("In {}."), get_language_info(language)["name"])
+
+
+def marked(text, language, *, plain=False):
+    """`text` (read in `language`) as HTML: as it is in the visitor's language; in
+    another, on an element with `lang` and followed by the marker ("solo en
+    inglés"). `plain`: text only, for `<title>` and attributes."""
+    if language is None or language == current_language():
+        return text if plain else conditional_escape(text)
+    if plain:
+        return f"{text} ({only_in(language)})"
+    return format_html(
+        '<span lang="{}">{}</span> <small class="other-language">({})</small>',
+        language,
+        text,
+        only_in(language),
+    )
+
+
+def text_html(instance, field, *, plain=False):
+    """`instance`'s translated `field` as the visitor reads it (see `marked`)."""
+    return marked(*text_in(instance, field), plain=plain)
+
+
+def label_language(instance):
+    """The language `str(instance)` is read in: that of its first translated field
+    that has a text (an organization's name, an indicator's name)."""
+    for field in translated_fields(type(instance)):
+        text, language = text_in(instance, field)
+        if text:
+            return language
+    return None
+
+
+def other_language(instance, field):
+    """The language `field` is read in when it is not the visitor's, else None."""
+    language = text_in(instance, field)[1]
+    return None if language in (None, current_language()) else language
