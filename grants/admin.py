@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from . import ledger
 from .admin_import import StaffImportMixin
+from .admin_languages import RecordTextsAdmin, RecordTextsTabularInline
 from .admin_workflow import (
     LockedRowsInlineFormSet,
     PublicationAdminMixin,
@@ -112,14 +113,14 @@ def reconciliation_text(*, stated: int, differing: int):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin):
+class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = ["name", "acronym", "kind", "country", "iati_identifier"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "acronym", "iati_identifier"]
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(PublicFactAdminMixin, WorkflowAdmin):
+class SourceDocumentAdmin(PublicFactAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]
     date_hierarchy = "published_on"
@@ -127,7 +128,7 @@ class SourceDocumentAdmin(PublicFactAdminMixin, WorkflowAdmin):
 
 
 @admin.register(ProgramArea)
-class ProgramAreaAdmin(PublicFactAdminMixin, WorkflowAdmin):
+class ProgramAreaAdmin(PublicFactAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = ["name", "code", "parent", "dac_sector_code", "display_order"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "description"]
@@ -274,7 +275,7 @@ class DisbursementInlineFormSet(LedgerRowsInlineFormSet):
         ledger.check_changes(self.instance, payments=payments, removed_payments=removed)
 
 
-class DisbursementInline(WorkflowInlineMixin, admin.TabularInline):
+class DisbursementInline(WorkflowInlineMixin, RecordTextsTabularInline):
     """Quick entry of payments on the agreement's form; the provider, the receiver
     and the source are set on each payment's own form (the link on the row), so the
     rows fit the width of a laptop's screen."""
@@ -296,7 +297,7 @@ class DisbursementInline(WorkflowInlineMixin, admin.TabularInline):
         return readonly
 
 
-class AmendmentInline(WorkflowInlineMixin, admin.TabularInline):
+class AmendmentInline(WorkflowInlineMixin, RecordTextsTabularInline):
     model = Amendment
     formset = AmendmentInlineFormSet
     extra = 0
@@ -385,7 +386,7 @@ class AgreementForm(VersionedAdminForm):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
+class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = [
         "code",
         "title",
@@ -598,7 +599,11 @@ class LedgerDeletionMixin:
 
 @admin.register(Amendment)
 class AmendmentAdmin(
-    LedgerDeletionMixin, StaffImportMixin, PublicationAdminMixin, WorkflowAdmin
+    LedgerDeletionMixin,
+    StaffImportMixin,
+    PublicationAdminMixin,
+    WorkflowAdmin,
+    RecordTextsAdmin,
 ):
     removed_as = "removed"
     list_display = [
@@ -725,7 +730,11 @@ class DisbursementForm(VersionedAdminForm):
 
 @admin.register(Disbursement)
 class DisbursementAdmin(
-    LedgerDeletionMixin, StaffImportMixin, PublicationAdminMixin, WorkflowAdmin
+    LedgerDeletionMixin,
+    StaffImportMixin,
+    PublicationAdminMixin,
+    WorkflowAdmin,
+    RecordTextsAdmin,
 ):
     removed_as = "removed_payments"
     list_display = [

@@ -20,10 +20,9 @@ from modeltranslation.utils import resolution_order
 from django.conf import settings
 from django.db.models import Q
 from django.utils.html import conditional_escape, format_html
-from django.utils.translation import get_language, get_language_info
 from django.utils.text import format_lazy
+from django.utils.translation import get_language, get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 
 def codes():
@@ -107,6 +106,25 @@ def blank_q(field):
     for language in codes():
         condition &= missing_q(field, language)
     return condition
+
+
+def untranslated_q(model, language):
+    """Rows of `model` with a text in some language but not in `language`."""
+    condition = Q(pk__in=[])
+    for field in translated_fields(model):
+        condition |= missing_q(field, language) & ~blank_q(field)
+    return condition
+
+
+def missing_label(language):
+    """The list filter's choice for records missing `language`."""
+    names = {
+        "en": gettext_lazy("Missing English"),
+        "es": gettext_lazy("Missing Spanish"),
+    }
+    if language in names:
+        return names[language]
+    return format_lazy(gettext_lazy("Missing {}"), get_language_info(language)["name"])
 
 
 def text_in(instance, field):

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -244,6 +245,12 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_FALLBACK_LANGUAGES = (
     LANGUAGE_CODE,
     *(code for code, _name in LANGUAGES if code != LANGUAGE_CODE),
+)
+# Admin labels of the per-language fields: "title [en, original]", "title [es]".
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = lambda name, language: format_lazy(  # noqa: E731
+    "{} [{}]",
+    name,
+    format_lazy(_("{}, original"), language) if language == LANGUAGE_CODE else language,
 )
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/Lima")
