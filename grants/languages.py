@@ -46,6 +46,11 @@ def language_columns(field):
     return [(language, column(field, language)) for language in codes()]
 
 
+def column_names(field):
+    """The per-language columns of `field`: ["title_en", "title_es"]."""
+    return [name for _language, name in language_columns(field)]
+
+
 def current_language():
     """The active language if the record is kept in it, else the original."""
     language = (get_language() or "").split("-")[0]

@@ -6,12 +6,16 @@ import datetime
 from decimal import Decimal, InvalidOperation
 
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import ModelInstanceLoader
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import languages
 from .models import (
     Agreement,
     Amendment,
@@ -166,6 +170,27 @@ class BooleanTextWidget(widgets.BooleanWidget):
         raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
 
 
+class EmptyTextKeyInstanceLoader(ModelInstanceLoader):
+    """Finds the row to update by the import's key columns, where an empty text key
+    (a per-language column, NULL until written) matches NULL as well as ""."""
+
+    def get_instance(self, row):
+        condition = Q()
+        for key in self.resource.get_import_id_fields():
+            field = self.resource.fields[key]
+            value = field.clean(row)
+            if value == "":
+                condition &= Q(**{f"{field.attribute}__isnull": True}) | Q(
+                    **{field.attribute: ""}
+                )
+            else:
+                condition &= Q(**{field.attribute: value})
+        try:
+            return self.get_queryset().get(condition)
+        except self.resource._meta.model.DoesNotExist:
+            return None
+
+
 class StaffImportResource(resources.ModelResource):
     """Shared rules: drafts only, locked records refused, no lost updates between the
     preview and the confirmation, who and why in the history."""
@@ -182,6 +207,26 @@ class StaffImportResource(resources.ModelResource):
 
     def make_draft(self, instance, user):
         raise NotImplementedError
+
+    def before_import(self, dataset, **kwargs):
+        # A text's plain column ("title", as files made before the record was kept
+        # per language have it) is read as the original language's ("title_en").
+        super().before_import(dataset, **kwargs)
+        original = languages.original_language()
+        headers = list(dataset.headers or [])
+        for field in languages.translated_fields(self._meta.model):
+            own = languages.column(field, original)
+            if field in headers and own not in headers:
+                headers[headers.index(field)] = own
+        dataset.headers = headers
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        # The per-language text columns (title_en, title_es) listed in Meta.fields
+        # are read as the declared text columns are: stripped, empty as "".
+        if isinstance(f, models.CharField | models.TextField):
+            return TextWidget
+        return super().widget_from_django_field(f, default)
 
     def get_instance(self, instance_loader, row):
         try:
@@ -254,7 +299,6 @@ class AmendmentResource(StaffImportResource):
     sequence = fields.Field(
         attribute="sequence", column_name="sequence", widget=StrictIntegerWidget()
     )
-    title = text_field("title")
     signed_on = date_field("signed_on")
     period_start = date_field("period_start")
     period_end = date_field("period_end")
@@ -265,7 +309,6 @@ class AmendmentResource(StaffImportResource):
         widget=BooleanTextWidget(),
     )
     stated_cumulative_total = decimal_field("stated_cumulative_total")
-    description = text_field("description")
 
     class Meta:
         model = Amendment
@@ -273,32 +316,33 @@ class AmendmentResource(StaffImportResource):
         fields = [
             "agreement",
             "sequence",
-            "title",
+            *languages.column_names("title"),
             "signed_on",
             "period_start",
             "period_end",
             "amount",
             "amount_is_derived",
             "stated_cumulative_total",
-            "description",
+            *languages.column_names("description"),
         ]
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
 
     template_rows = [
-        [
-            "527-0427",
-            "3",
-            "Tercera enmienda: ampliación del período",
-            "2025-03-15",
-            "2025-01-01",
-            "2025-12-31",
-            "10000000.00",
-            "no",
-            "",
-            "Montos en la moneda del convenio.",
-        ]
+        {
+            "agreement": "527-0427",
+            "sequence": "3",
+            "title_en": "Third amendment: extension of the period",
+            "title_es": "Tercera enmienda: ampliación del período",
+            "signed_on": "2025-03-15",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "amount": "10000000.00",
+            "amount_is_derived": "no",
+            "description_en": "Amounts in the agreement's currency.",
+            "description_es": "Montos en la moneda del convenio.",
+        }
     ]
 
     def locked_reason(self, instance):
@@ -359,7 +403,6 @@ class DisbursementResource(StaffImportResource):
         column_name="receiver",
         widget=OrganizationWidget(required=False),
     )
-    description = text_field("description")
 
     class Meta:
         model = Disbursement
@@ -371,22 +414,23 @@ class DisbursementResource(StaffImportResource):
             "amount",
             "provider",
             "receiver",
-            "description",
+            *languages.column_names("description"),
         ]
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
 
     template_rows = [
-        [
-            "527-0427",
-            "disbursement",
-            "2024-06-30",
-            "5000000.00",
-            "USAID",
-            "APCI",
-            "Primer desembolso del año fiscal 2024.",
-        ]
+        {
+            "agreement": "527-0427",
+            "kind": "disbursement",
+            "date": "2024-06-30",
+            "amount": "5000000.00",
+            "provider": "USAID",
+            "receiver": "APCI",
+            "description_en": "First disbursement of fiscal year 2024.",
+            "description_es": "Primer desembolso del año fiscal 2024.",
+        }
     ]
 
     def locked_reason(self, instance):
