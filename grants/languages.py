@@ -51,6 +51,29 @@ def column_names(field):
     return [name for _language, name in language_columns(field)]
 
 
+def texts_of(instance, field):
+    """{column: text} of `instance`'s `field` in every language ("" where none)."""
+    return {name: getattr(instance, name) or "" for name in column_names(field)}
+
+
+def by_language(instance, field):
+    """{language: text} of `instance`'s `field`, the languages that have one, the
+    original first."""
+    texts = {}
+    for language, name in language_columns(field):
+        text = getattr(instance, name, None)
+        if text:
+            texts[language] = text
+    return texts
+
+
+def site_language(code):
+    """The language of the record that an xml:lang or Accept-Language style `code`
+    ("es", "ES-pe", "en_GB") names, or None when the record is not kept in it."""
+    language = (code or "").strip().lower().replace("_", "-").split("-")[0]
+    return language if language in codes() else None
+
+
 def current_language():
     """The active language if the record is kept in it, else the original."""
     language = (get_language() or "").split("-")[0]

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from grants import languages
 from grants.models import Agreement, Amendment, Disbursement, ParticipantRole
 from indicators.models import Direction, Measure, Result
 
@@ -132,16 +133,20 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _sub(activity, "reporting-org", ref=reporting.ref, type=reporting.type),
         reporting.name,
     )
-    _narrative(_sub(activity, "title"), agreement.title)
-    _narrative(
-        _sub(activity, "description", type="1"), agreement.summary or agreement.title
+    _narratives(_sub(activity, "title"), agreement, "title")
+    _narratives(
+        _sub(activity, "description", type="1"),
+        {
+            **languages.by_language(agreement, "title"),
+            **languages.by_language(agreement, "summary"),
+        },
     )
     for organization, role in participants(agreement):
         attrs = {"role": role}
         if organization.iati_identifier:
             attrs["ref"] = organization.iati_identifier
         attrs["type"] = codelists.ORGANISATION_TYPE.get(organization.kind, "90")
-        _narrative(_sub(activity, "participating-org", **attrs), organization.name)
+        _narratives(_sub(activity, "participating-org", **attrs), organization, "name")
     _sub(
         activity,
         "other-identifier",
@@ -197,7 +202,7 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _sub(transaction, "transaction-type", code=codelists.OUTGOING_COMMITMENT)
         _sub(transaction, "transaction-date", **{"iso-date": _date(date)})
         _value(transaction, amendment.amount, currency, date)
-        _narrative(_sub(transaction, "description"), amendment.title)
+        _narratives(_sub(transaction, "description"), amendment, "title")
         _org(transaction, "provider-org", agreement.donor)
         _org(transaction, "receiver-org", agreement.recipient)
     for payment in _prefetched(agreement, "public_disbursements", _public_payments):
@@ -210,7 +215,7 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _sub(transaction, "transaction-date", **{"iso-date": _date(payment.date)})
         _value(transaction, payment.amount, currency, payment.date)
         if payment.description:
-            _narrative(_sub(transaction, "description"), payment.description)
+            _narratives(_sub(transaction, "description"), payment, "description")
         if payment.provider_id:
             _org(transaction, "provider-org", payment.provider)
         if payment.receiver_id:
@@ -292,16 +297,16 @@ def result_element(indicator, rows):
         type=codelists.RESULT_TYPE_OTHER,
         **{"aggregation-status": "0" if indicator.aggregation == "none" else "1"},
     )
-    _narrative(_sub(result, "title"), indicator.name)
+    _narratives(_sub(result, "title"), indicator, "name")
     element = _sub(
         result,
         "indicator",
         measure="2" if indicator.measure == Measure.PERCENTAGE else "1",
         ascending="0" if indicator.direction == Direction.DECREASE else "1",
     )
-    _narrative(_sub(element, "title"), indicator.name)
+    _narratives(_sub(element, "title"), indicator, "name")
     if indicator.description:
-        _narrative(_sub(element, "description"), indicator.description)
+        _narratives(_sub(element, "description"), indicator, "description")
     baselines = sorted(
         {
             (row.baseline_year or row.period_start.year, row.baseline_value)
@@ -325,7 +330,7 @@ def result_element(indicator, rows):
         actual = _sub(period, "actual", value=_number(row.actual_value))
         _dimension(actual, row)
         if row.comment:
-            _narrative(_sub(actual, "comment"), row.comment)
+            _narratives(_sub(actual, "comment"), row, "comment")
     return result
 
 
@@ -377,12 +382,27 @@ def _narrative(parent, text):
     return parent
 
 
+def _narratives(parent, texts, field=None):
+    """A narrative per language of a translated text (`texts`: a record and its
+    field, or {language: text}), the activity's default language first and without
+    xml:lang (it is said once, on the activity), the others with it."""
+    if field is not None:
+        texts = languages.by_language(texts, field)
+    default = settings.IATI_DEFAULT_LANGUAGE
+    for language in sorted(texts, key=lambda language: language != default):
+        narrative = _sub(parent, "narrative")
+        narrative.text = texts[language]
+        if language != default:
+            narrative.set(XML_LANG, language)
+    return parent
+
+
 def _org(parent, tag, organization):
     attrs = {}
     if organization.iati_identifier:
         attrs["ref"] = organization.iati_identifier
     attrs["type"] = codelists.ORGANISATION_TYPE.get(organization.kind, "90")
-    _narrative(_sub(parent, tag, **attrs), organization.name)
+    _narratives(_sub(parent, tag, **attrs), organization, "name")
 
 
 def _value(parent, amount, currency, value_date):
@@ -405,7 +425,7 @@ def _document_link(parent, document):
         url=document.url,
         format="application/pdf" if is_pdf else "text/html",
     )
-    _narrative(_sub(link, "title"), document.title)
+    _narratives(_sub(link, "title"), document, "title")
     _sub(link, "category", code=codelists.DOCUMENT_CATEGORY_WEB_PAGE)
     if document.published_on:
         _sub(link, "document-date", **{"iso-date": _date(document.published_on)})

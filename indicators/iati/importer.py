@@ -28,7 +28,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from grants import ledger
+from grants import languages, ledger
 from grants.models import (
     CODE_RE,
     Agreement,
@@ -62,7 +62,6 @@ from . import codelists
 logger = logging.getLogger(__name__)
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-PREFERRED_LANGUAGE = "en"
 TWO_PLACES = Decimal("0.01")
 IMPORTED_AREA_CODE = "imported-from-iati"
 BUDGET_FIELDS = [
@@ -235,30 +234,57 @@ class ActivityImport:
     def _text(self, element) -> str:
         return " ".join((element.text or "").split()) if element is not None else ""
 
-    def narrative(self, element) -> str:
-        """The English narrative, else the one in the activity's language, else the
-        first one; the languages left out are noted once per activity."""
+    def narratives(self, element) -> dict[str, str]:
+        """Every narrative of `element` as {language: text}: a narrative without
+        xml:lang is in the activity's language, else in the site's original one;
+        the first text of a language is kept."""
+        found = {}
         if element is None:
-            return ""
-        choices = []
+            return found
         for narrative in element.findall("narrative"):
             text = self._text(narrative)
+            code = narrative.get(XML_LANG) or self.language
+            language = languages.site_language(code) if code else None
             if text:
-                choices.append((narrative.get(XML_LANG) or self.language, text))
-        if not choices:
-            return ""
-        for wanted in (PREFERRED_LANGUAGE, self.language):
-            for language, text in choices:
-                if language.lower().startswith(wanted.lower() or "\0"):
-                    self._note_languages(choices, language)
-                    return text
-        self._note_languages(choices, choices[0][0])
-        return choices[0][1]
+                key = language or (code or "?").strip().lower()
+                if not code:
+                    key = languages.original_language()
+                found.setdefault(key, text)
+        return found
 
-    def _note_languages(self, choices, kept):
-        self.skipped_languages.update(
-            language or "?" for language, _text in choices if language != kept
-        )
+    def texts(self, field, element, *, default="", limit=None) -> dict[str, str]:
+        """The narratives of `element` as the values of `field`'s per-language
+        columns ({"title_en": ..., "title_es": ...}, "" for a language the file does
+        not give); `default` in the original language when it gives none. The
+        languages the site does not keep are noted once per activity."""
+        found = self.narratives(element)
+        site = languages.codes()
+        self.skipped_languages.update(lang for lang in found if lang not in site)
+        values = {
+            languages.column(field, language): found.get(language, "")[:limit]
+            for language in site
+        }
+        if default and not any(values.values()):
+            values[languages.column(field, languages.original_language())] = default[
+                :limit
+            ]
+        return values
+
+    def narrative(self, element) -> str:
+        """One text of `element` where the record keeps one (an organisation's name
+        to match, a document's title): the original language's, else the
+        activity's, else the first; the languages left out are noted."""
+        found = self.narratives(element)
+        if not found:
+            return ""
+        for wanted in (languages.original_language(), self.language.lower()):
+            for language, text in found.items():
+                if wanted and language.startswith(wanted):
+                    self.skipped_languages.update(set(found) - {language})
+                    return text
+        first = next(iter(found))
+        self.skipped_languages.update(set(found) - {first})
+        return found[first]
 
     # Running -----------------------------------------------------------------
 
@@ -289,7 +315,8 @@ class ActivityImport:
                 report.notes.append(
                     "narratives in other languages not kept ("
                     + ", ".join(sorted(self.skipped_languages))
-                    + "): English preferred"
+                    + "): the record keeps "
+                    + ", ".join(languages.codes())
                 )
         return report
 
@@ -361,8 +388,10 @@ class ActivityImport:
 
         agreement = existing or Agreement(iati_identifier=report.identifier)
         values = {
-            "title": (self.narrative(element.find("title")) or report.identifier)[:500],
-            "summary": self.read_summary(),
+            **self.texts(
+                "title", element.find("title"), default=report.identifier, limit=500
+            ),
+            **self.read_summary(),
             "donor": donor,
             "recipient": recipient,
             "currency": currency,
@@ -403,11 +432,11 @@ class ActivityImport:
 
     # Agreement ---------------------------------------------------------------
 
-    def read_summary(self) -> str:
+    def read_summary(self) -> dict[str, str]:
         descriptions = self.element.findall("description")
         chosen = next((d for d in descriptions if d.get("type") in (None, "1")), None)
-        return self.narrative(
-            chosen if chosen is not None else (descriptions or [None])[0]
+        return self.texts(
+            "summary", chosen if chosen is not None else (descriptions or [None])[0]
         )
 
     def read_status(self) -> str:
@@ -677,10 +706,13 @@ class ActivityImport:
                     f"commitment #{position + 1} has an unreadable date or amount "
                     f"({self._text(element.find('value'))!r}): the total would be wrong"
                 )
-            title = self.narrative(element.find("description")) or (
-                f"{codelists.TRANSACTION_TYPE_NAMES[kept]} of {date.isoformat()}"
+            title = self.texts(
+                "title",
+                element.find("description"),
+                default=f"{codelists.TRANSACTION_TYPE_NAMES[kept]} of {date.isoformat()}",
+                limit=500,
             )
-            commitments.append((date, position, amount, currency, title[:500]))
+            commitments.append((date, position, amount, currency, title))
         commitments.sort(key=lambda c: (c[0], c[1]))
         return [(d, a, c, t) for d, _p, a, c, t in commitments]
 
@@ -722,7 +754,7 @@ class ActivityImport:
                         kind=kind,
                         date=date,
                         amount=amount.quantize(TWO_PLACES),
-                        description=self.narrative(element.find("description")) or "",
+                        **self.texts("description", element.find("description")),
                         provider=self.organization(provider) if provider else None,
                         receiver=self.organization(receiver) if receiver else None,
                         publication=PublicationState.DRAFT,
@@ -745,7 +777,7 @@ class ActivityImport:
             p.kind,
             p.date,
             p.amount,
-            p.description,
+            languages.texts_of(p, "description"),
             p.provider_id,
             p.receiver_id,
         )
@@ -782,7 +814,10 @@ class ActivityImport:
             for n, (date, amount, _c, title) in enumerate(commitments, 1)
         ]
         existing = list(agreement.amendments.order_by("sequence"))
-        if [(a.sequence, a.signed_on, a.amount, a.title) for a in existing] == wanted:
+        if [
+            (a.sequence, a.signed_on, a.amount, languages.texts_of(a, "title"))
+            for a in existing
+        ] == wanted:
             return
         with ledger.batch():
             self.replace_amendments(agreement, existing, wanted)
@@ -798,7 +833,7 @@ class ActivityImport:
             amendment = Amendment(
                 agreement=agreement,
                 sequence=sequence,
-                title=title,
+                **title,
                 signed_on=date,
                 amount=amount,
                 description="Imported from an IATI commitment transaction.",
@@ -946,7 +981,7 @@ class ActivityImport:
                         else None,
                         "baseline_year": year,
                         "baseline_value": baseline,
-                        "comment": self.narrative(actual.find("comment")),
+                        **self.texts("comment", actual.find("comment")),
                     }
                 )
         description = self.narrative(element.find("description"))
