@@ -13,8 +13,10 @@ Re-importing updates the agreement with the same IATI identifier, never duplicat
 """
 
 import datetime
+import functools
 import hashlib
 import logging
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from lxml import etree
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -227,6 +230,7 @@ class ActivityImport:
         self.agreement = None
         self.parent_identifier = ""
         self.skipped_languages = set()
+        self.organization_names = {}
         self.changed = False
 
     # Reading -----------------------------------------------------------------
@@ -252,17 +256,22 @@ class ActivityImport:
                 found.setdefault(key, text)
         return found
 
-    def texts(self, field, element, *, default="", limit=None) -> dict[str, str]:
-        """The narratives of `element` as the values of `field`'s per-language
-        columns ({"title_en": ..., "title_es": ...}, "" for a language the file does
-        not give); `default` in the original language when it gives none. The
-        languages the site does not keep are noted once per activity."""
+    def site_narratives(self, element) -> dict[str, str]:
+        """The narratives of `element` in the languages the site keeps, as
+        {language: text}; the other languages are noted once per activity."""
         found = self.narratives(element)
         site = languages.codes()
         self.skipped_languages.update(lang for lang in found if lang not in site)
+        return {lang: text for lang, text in found.items() if lang in site}
+
+    def texts(self, field, element, *, default="", limit=None) -> dict[str, str]:
+        """The narratives of `element` as the values of `field`'s per-language
+        columns ({"title_en": ..., "title_es": ...}, "" for a language the file does
+        not give); `default` in the original language when it gives none."""
+        found = self.site_narratives(element)
         values = {
             languages.column(field, language): found.get(language, "")[:limit]
-            for language in site
+            for language in languages.codes()
         }
         if default and not any(values.values()):
             values[languages.column(field, languages.original_language())] = default[
@@ -533,6 +542,8 @@ class ActivityImport:
         name = self.narrative(element)
         if not ref and not name:
             return None
+        # Its name in every language, for an organisation created from it.
+        self.organization_names[(ref, name)] = self.texts("name", element, limit=255)
         return (ref, (element.get("type") or "").strip(), name, element.get("role", ""))
 
     def read_participants(self):
@@ -560,15 +571,27 @@ class ActivityImport:
         if ref:
             found = Organization.objects.filter(iati_identifier=ref).first()
         if found is None and name:
-            same_name = Organization.objects.filter(name__iexact=name[:255])
+            # The same name in any language of the record.
+            same_name = Organization.objects.filter(
+                functools.reduce(
+                    operator.or_,
+                    (
+                        Q(**{f"{column}__iexact": name[:255]})
+                        for column in languages.column_names("name")
+                    ),
+                )
+            )
             if ref:
                 # A namesake with another IATI identifier is another organisation.
                 same_name = same_name.filter(iati_identifier__isnull=True)
             found = same_name.order_by("pk").first()
         if found is not None:
             return found
+        names = self.organization_names.get((ref, name)) or {}
+        if not any(names.values()):
+            names = {"name": (name or ref)[:255]}
         organization = Organization(
-            name=(name or ref)[:255],
+            **names,
             iati_identifier=ref[:100] or None,
             kind=codelists.KIND_FROM_ORGANISATION_TYPE.get(
                 type_code, OrganizationKind.OTHER
@@ -660,7 +683,7 @@ class ActivityImport:
             if document is None:
                 document = SourceDocument.objects.create(
                     url=url,
-                    title=(self.narrative(link.find("title")) or url)[:500],
+                    **self.texts("title", link.find("title"), default=url, limit=500),
                     published_on=parse_date(
                         child_attr(link, "document-date", "iso-date")
                     ),
@@ -901,11 +924,12 @@ class ActivityImport:
     def write_results(self, agreement, areas):
         area = areas[0] if areas else None
         for r_index, result in enumerate(self.element.findall("result"), 1):
-            result_title = self.narrative(result.find("title"))
+            result_titles = self.site_narratives(result.find("title"))
             indicators = result.findall("indicator")
             if not indicators:
+                shown = next(iter(result_titles.values()), "")
                 self.report.notes.append(
-                    f"result #{r_index} {result_title!r} has no indicator, left out"
+                    f"result #{r_index} {shown!r} has no indicator, left out"
                 )
             for i_index, element in enumerate(indicators, 1):
                 if area is None:
@@ -916,18 +940,26 @@ class ActivityImport:
                     if created:
                         self.report.created["program areas"] += 1
                 self.write_indicator(
-                    agreement, area, result, result_title, element, (r_index, i_index)
+                    agreement, area, result, result_titles, element, (r_index, i_index)
                 )
 
-    def write_indicator(self, agreement, area, result, result_title, element, index):
+    def write_indicator(self, agreement, area, result, result_titles, element, index):
         where = f"result #{index[0]} indicator #{index[1]}"
-        title = self.narrative(element.find("title"))
+        titles = self.site_narratives(element.find("title"))
         single = len(result.findall("indicator")) == 1
-        if single and (not title or title == result_title):
-            name = result_title or title
-        else:
-            name = " — ".join(t for t in (result_title, title) if t)
-        name = (name or where)[:500]
+        names = {}
+        for language in languages.codes():
+            result_title = result_titles.get(language, "")
+            title = titles.get(language, "")
+            if single and (not title or title == result_title):
+                names[language] = (result_title or title)[:500]
+            else:
+                names[language] = " — ".join(t for t in (result_title, title) if t)[
+                    :500
+                ]
+        if not any(names.values()):
+            names[languages.original_language()] = where
+        name = next(text for text in names.values() if text)
         measure_code = (element.get("measure") or "1").strip()
         no_actual, rows = [], []
         baselines = self.read_baselines(element, where)
@@ -996,7 +1028,7 @@ class ActivityImport:
         code = indicator_code(self.report.identifier, *index)
         indicator = Indicator.objects.filter(code=code).first()
         values = {
-            "name": name,
+            **{languages.column("name", lang): text for lang, text in names.items()},
             "description": description,
             "measure": Measure.PERCENTAGE if measure_code == "2" else Measure.NUMBER,
             "direction": Direction.DECREASE
