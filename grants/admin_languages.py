@@ -83,6 +83,9 @@ class RecordTextsAdmin(TranslationAdmin):
     labelled so (settings.MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME); the search
     looks in every language; the list can be filtered on a missing translation."""
 
+    class Media:
+        css = {"all": ["grants/admin-languages.css"]}
+
     def replace_orig_field(self, option):
         replaced = []
         for entry in option or ():
