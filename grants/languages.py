@@ -18,7 +18,8 @@ from modeltranslation.translator import NotRegistered, translator
 from modeltranslation.utils import resolution_order
 
 from django.conf import settings
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Q, UniqueConstraint
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, get_language_info, gettext_lazy
@@ -221,3 +222,34 @@ def other_language(instance, field):
     """The language `field` is read in when it is not the visitor's, else None."""
     language = text_in(instance, field)[1]
     return None if language in (None, current_language()) else language
+
+
+def validate_unique_with_texts(instance, exclude=None):
+    """The unique constraints of `instance`'s model that name a translated field
+    (a result's group), checked on the columns they name: modeltranslation rewrites
+    a lookup of "disaggregation" to the visitor's column, so Django's own check of
+    such a constraint looks at another column than the database's."""
+    model = type(instance)
+    translated = set(translated_fields(model))
+    for constraint in model._meta.constraints:
+        if not isinstance(constraint, UniqueConstraint) or constraint.condition:
+            continue
+        fields = list(constraint.fields)
+        if not translated.intersection(fields):
+            continue
+        if exclude and any(name in exclude for name in fields):
+            continue
+        lookup = {
+            name: getattr(instance, model._meta.get_field(name).attname)
+            for name in fields
+        }
+        if any(value is None for value in lookup.values()):
+            continue
+        same = model._default_manager.rewrite(False).filter(**lookup)
+        if not instance._state.adding and instance.pk is not None:
+            same = same.exclude(pk=instance.pk)
+        if same.exists():
+            raise ValidationError(
+                constraint.get_violation_error_message(),
+                code=constraint.violation_error_code,
+            )
