@@ -23,7 +23,6 @@ from django.db.models import Q, UniqueConstraint
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, get_language_info, gettext_lazy
-from django.utils.translation import gettext as _
 
 
 def codes():
@@ -145,15 +144,22 @@ def untranslated_q(model, language):
     return condition
 
 
+def _phrase(language, phrases, other):
+    """`phrases[language]` (a sentence written whole for each language of the
+    record, so each translates naturally), else `other` around the language's name:
+    a language added to LANGUAGES reads right before its own phrases are written."""
+    if language in phrases:
+        return phrases[language]
+    return format_lazy(other, get_language_info(language)["name_translated"])
+
+
 def missing_label(language):
     """The list filter's choice for records missing `language`."""
-    names = {
-        "en": gettext_lazy("Missing English"),
-        "es": gettext_lazy("Missing Spanish"),
-    }
-    if language in names:
-        return names[language]
-    return format_lazy(gettext_lazy("Missing {}"), get_language_info(language)["name"])
+    return _phrase(
+        language,
+        {"en": gettext_lazy("Missing English"), "es": gettext_lazy("Missing Spanish")},
+        gettext_lazy("Missing {}"),
+    )
 
 
 def text_in(instance, field):
@@ -168,23 +174,23 @@ def text_in(instance, field):
 
 def only_in(language):
     """The marker of a text shown in `language` because the visitor's has none."""
-    names = {"en": _("English only"), "es": _("Spanish only")}
-    if language in names:
-        return names[language]
-    return _("%(language)s only") % {
-        "language": get_language_info(language)["name_translated"]
-    }
+    return _phrase(
+        language,
+        {"en": gettext_lazy("English only"), "es": gettext_lazy("Spanish only")},
+        gettext_lazy("{} only"),
+    )
 
 
 def in_language(language):
-    """Lazily, the sentence saying which language a per-language column holds."""
-    names = {
-        "en": gettext_lazy("In English (the original)."),
-        "es": gettext_lazy("In Spanish."),
-    }
-    if language in names:
-        return names[language]
-    return format_lazy(gettext_lazy("In {}."), get_language_info(language)["name"])
+    """The sentence saying which language a per-language column holds."""
+    return _phrase(
+        language,
+        {
+            "en": gettext_lazy("In English (the original)."),
+            "es": gettext_lazy("In Spanish."),
+        },
+        gettext_lazy("In {}."),
+    )
 
 
 def marked(text, language, *, plain=False):
