@@ -257,7 +257,12 @@ class Report:
             cell_alias(index): column.expression(public_only=public_only)
             for index, column in enumerate(columns)
         }
-        return queryset.annotate(**aliases).values_list(*aliases)
+        queryset = queryset.annotate(**aliases)
+        if hasattr(queryset, "rewrite"):
+            # modeltranslation's values_list() selects the columns in any order and
+            # puts the rows back in order in Python; COPY writes the SQL's order.
+            queryset = queryset.rewrite(False)
+        return queryset.values_list(*aliases)
 
 
 def cell_alias(index: int) -> str:
