@@ -257,11 +257,8 @@ class Report:
             cell_alias(index): column.expression(public_only=public_only)
             for index, column in enumerate(columns)
         }
-        queryset = queryset.annotate(**aliases)
-        if hasattr(queryset, "rewrite"):
-            # modeltranslation's values_list() selects the columns in any order and
-            # puts the rows back in order in Python; COPY writes the SQL's order.
-            queryset = queryset.rewrite(False)
+        # COPY writes the columns in the SELECT's order (languages.stored_columns).
+        queryset = languages.stored_columns(queryset.annotate(**aliases))
         return queryset.values_list(*aliases)
 
 

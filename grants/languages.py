@@ -80,6 +80,16 @@ def current_language():
     return language if language in codes() else original_language()
 
 
+def stored_columns(queryset):
+    """`queryset` whose next lookups, orderings and values name the stored columns
+    themselves: modeltranslation otherwise reads "disaggregation" as the visitor's
+    column (NULL where a language was never written, which PostgreSQL sorts last and
+    SQLite first) and lets values_list() select its columns in any order."""
+    if hasattr(queryset, "rewrite"):
+        return queryset.rewrite(False)
+    return queryset
+
+
 def translated_fields(model):
     """The names of `model`'s translated fields ([] for a model without)."""
     try:

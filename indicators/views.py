@@ -96,7 +96,10 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
             lambda: results_summary(indicator, results),
         )
         latest = list(
-            results.select_related("agreement", "source").order_by(
+            # The group as stored: "" for the whole, never NULL (languages).
+            languages.stored_columns(
+                results.select_related("agreement", "source")
+            ).order_by(
                 "-period_end", "-period_start", "-location", "-disaggregation", "-pk"
             )[:INDICATOR_RESULTS_SHOWN]
         )

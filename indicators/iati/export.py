@@ -74,9 +74,10 @@ def public_agreements():
             ),
             Prefetch(
                 "results",
-                queryset=Result.objects.public()
-                .select_related("indicator")
-                .order_by(
+                # The group as stored: "" for the whole, never NULL (languages).
+                queryset=languages.stored_columns(
+                    Result.objects.public().select_related("indicator")
+                ).order_by(
                     "indicator__code",
                     "period_start",
                     "period_end",
