@@ -79,23 +79,41 @@ class MissingTranslationFilter(admin.SimpleListFilter):
 
 class RecordTextsAdmin(TranslationAdmin):
     """A ModelAdmin base for records with translated texts: each text's versions on
-    one row, side by side (a fieldset line per text), the original language's
+    one line, side by side (`side_by_side`), the original language's
     labelled so (settings.MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME); the search
     looks in every language; the list can be filtered on a missing translation."""
 
     class Media:
         css = {"all": ["grants/admin-languages.css"]}
 
-    def replace_orig_field(self, option):
-        replaced = []
-        for entry in option or ():
-            if isinstance(entry, str) and entry in self.trans_opts.all_fields:
-                replaced.append(
-                    tuple(column for _lang, column in languages.language_columns(entry))
-                )
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (name, {**options, "fields": self.side_by_side(options["fields"])})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def side_by_side(self, fields):
+        """`fields` with the per-language columns of each text on one line (a
+        tuple): modeltranslation lists them one under the other."""
+        text_of = {
+            column: name
+            for name in languages.translated_fields(self.model)
+            for column in languages.column_names(name)
+        }
+        lines = []
+        for entry in fields:
+            text = text_of.get(entry) if isinstance(entry, str) else None
+            previous = lines[-1] if lines else None
+            if text and isinstance(previous, list) and text_of[previous[0]] == text:
+                previous.append(entry)
             else:
-                replaced.append(entry)
-        return replaced
+                lines.append([entry] if text else entry)
+        return [
+            tuple(line)
+            if isinstance(line, list) and len(line) > 1
+            else (line[0] if isinstance(line, list) else line)
+            for line in lines
+        ]
 
     def get_form(self, request, obj=None, **kwargs):
         return in_one_language(super().get_form(request, obj, **kwargs))
