@@ -94,14 +94,24 @@ def number(text):
         return None
 
 
+def today():
+    """Today in UTC: the exported datetimes are in UTC, so the rules compare there
+    (the process's local date, Lima's, is a day behind from 7 pm)."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
 def date(text):
+    """The date of an IATI date or datetime; a datetime with a zone, in UTC."""
     text = str(text).strip()
     if text == "NOW":
-        return datetime.date.today()
+        return today()
     try:
-        return datetime.date.fromisoformat(text[:10])
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if moment.tzinfo is not None:
+        return moment.astimezone(datetime.UTC).date()
+    return moment.date()
 
 
 def atleast_one(element, case):
@@ -129,16 +139,14 @@ def one_or_all(element, case):
 
 
 def date_now(element, case):
-    today = datetime.date.today()
-    return all(
-        (d := date(v)) is None or d <= today for v in element.xpath(case["date"])
-    )
+    now = today()
+    return all((d := date(v)) is None or d <= now for v in element.xpath(case["date"]))
 
 
 def date_order(element, case):
     less = [date(v) for v in element.xpath(case["less"])]
     more = (
-        [datetime.date.today()]
+        [today()]
         if case["more"] == "NOW"
         else [date(v) for v in element.xpath(case["more"])]
     )
