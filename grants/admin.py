@@ -13,6 +13,11 @@ from django.utils.translation import ngettext
 
 from . import ledger
 from .admin_import import StaffImportMixin
+from .admin_languages import (
+    RecordTextsAdmin,
+    RecordTextsStackedInline,
+    RecordTextsTabularInline,
+)
 from .admin_workflow import (
     LockedRowsInlineFormSet,
     PublicationAdminMixin,
@@ -142,7 +147,7 @@ class ReferenceConflictFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin):
+class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = [
         "name",
         "acronym",
@@ -156,7 +161,7 @@ class OrganizationAdmin(PublicFactAdminMixin, WorkflowAdmin):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(PublicFactAdminMixin, WorkflowAdmin):
+class SourceDocumentAdmin(PublicFactAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]
     date_hierarchy = "published_on"
@@ -164,7 +169,7 @@ class SourceDocumentAdmin(PublicFactAdminMixin, WorkflowAdmin):
 
 
 @admin.register(ProgramArea)
-class ProgramAreaAdmin(PublicFactAdminMixin, WorkflowAdmin):
+class ProgramAreaAdmin(PublicFactAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = ["name", "code", "parent", "dac_sector_code", "display_order"]
     list_select_related = ["parent"]
     search_fields = ["code", "name", "description"]
@@ -311,7 +316,7 @@ class DisbursementInlineFormSet(LedgerRowsInlineFormSet):
         ledger.check_changes(self.instance, payments=payments, removed_payments=removed)
 
 
-class DisbursementInline(WorkflowInlineMixin, admin.TabularInline):
+class DisbursementInline(WorkflowInlineMixin, RecordTextsTabularInline):
     """Quick entry of payments on the agreement's form; the provider, the receiver
     and the source are set on each payment's own form (the link on the row), so the
     rows fit the width of a laptop's screen."""
@@ -333,7 +338,7 @@ class DisbursementInline(WorkflowInlineMixin, admin.TabularInline):
         return readonly
 
 
-class AmendmentInline(WorkflowInlineMixin, admin.StackedInline):
+class AmendmentInline(WorkflowInlineMixin, RecordTextsStackedInline):
     """Stacked, a few fields a line, so the agreement form fits a 1,366 px screen
     with the admin's navigation open (thirteen columns in a row needed 2,300)."""
 
@@ -452,7 +457,7 @@ class PublisherFilter(admin.SimpleListFilter):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin):
+class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = [
         "code",
         "title",
@@ -727,7 +732,11 @@ class LedgerDeletionMixin:
 
 @admin.register(Amendment)
 class AmendmentAdmin(
-    LedgerDeletionMixin, StaffImportMixin, PublicationAdminMixin, WorkflowAdmin
+    LedgerDeletionMixin,
+    StaffImportMixin,
+    PublicationAdminMixin,
+    WorkflowAdmin,
+    RecordTextsAdmin,
 ):
     removed_as = "removed"
     list_display = [
@@ -854,7 +863,11 @@ class DisbursementForm(VersionedAdminForm):
 
 @admin.register(Disbursement)
 class DisbursementAdmin(
-    LedgerDeletionMixin, StaffImportMixin, PublicationAdminMixin, WorkflowAdmin
+    LedgerDeletionMixin,
+    StaffImportMixin,
+    PublicationAdminMixin,
+    WorkflowAdmin,
+    RecordTextsAdmin,
 ):
     removed_as = "removed_payments"
     list_display = [

@@ -174,7 +174,12 @@ class StaffImportMixin(ImportMixin):
         resource_class = self.get_import_resource_classes(None)[0]
         resource = resource_class()
         headers = [field.column_name for field in resource.get_user_visible_fields()]
-        return tablib.Dataset(*resource_class.template_rows, headers=headers)
+        # Example rows by column, so the per-language columns follow LANGUAGES.
+        rows = [
+            [row.get(header, "") for header in headers]
+            for row in resource_class.template_rows
+        ]
+        return tablib.Dataset(*rows, headers=headers)
 
     def import_template_view(self, request, extension):
         if not self.has_import_permission(request):

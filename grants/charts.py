@@ -6,6 +6,8 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 
+from . import languages
+
 WIDTH = 420
 BAR_AREA = 270
 BAR_HEIGHT = 16
@@ -24,6 +26,8 @@ class Bar:
     marker: Decimal | None = None
     marker_text: str = ""
     css: str = ""
+    # The label's language where it is not the visitor's (grants.languages.marked).
+    lang: str | None = None
 
 
 def _lines(label):
@@ -70,6 +74,8 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
                 (line, _coord(top + 14 + n * LINE_HEIGHT))
                 for n, line in enumerate(lines)
             ],
+            "lang": bar.lang,
+            "lang_marker": languages.only_in(bar.lang) if bar.lang else "",
             "text": bar.text,
             "css": bar.css,
             "bar_y": _coord(bar_top),

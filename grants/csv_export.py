@@ -17,7 +17,7 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 from django.db import connections, models, transaction
@@ -27,6 +27,9 @@ from django.db.models.lookups import In
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
+
+from . import languages
 
 # OWASP "CSV injection": spreadsheet programs treat a cell starting with one of these as a
 # formula (tab, CR and LF because some programs strip them before looking).
@@ -70,6 +73,10 @@ class Column:
     kind: Kind
     description: str | Promise
     choices: type[models.TextChoices] | None = None
+    # A per-language column of a translated text (per_language): the text's own
+    # header ("title") and the language ("es"), so a reader (the API) can group them.
+    text_of: str | None = None
+    language: str | None = None
 
     def value(self, *, public_only: bool) -> models.Expression:
         """The column's value as the database gives it, before any CSV formatting
@@ -178,9 +185,40 @@ def boolean_text(path: str) -> models.Expression:
     )
 
 
+def per_language(model, columns: Iterable[Column]) -> tuple[Column, ...]:
+    """`columns` with each one that reads a translated text (an ORM path such as
+    "title" or "donor__name") given once per language of the record, in the order
+    of grants.languages.codes(): "title" -> "title_en", "title_es", each described
+    with its language."""
+    expanded = []
+    for column in columns:
+        paths = [(None, column.source)]
+        if isinstance(column.source, str):
+            paths = languages.path_columns(model, column.source)
+        if paths[0][0] is None:
+            expanded.append(column)
+            continue
+        for language, path in paths:
+            expanded.append(
+                replace(
+                    column,
+                    name=languages.column(column.name, language),
+                    source=path,
+                    description=format_lazy(
+                        "{} {}", column.description, languages.in_language(language)
+                    ),
+                    text_of=column.name,
+                    language=language,
+                )
+            )
+    return tuple(expanded)
+
+
 @dataclass(frozen=True)
 class Report:
     """A downloadable report: what it is, its columns, and how its rows are found.
+
+    A column of a translated text is written once per language (`per_language`).
 
     `annotate` adds the annotations the columns refer to (running totals, for example)
     when the caller's queryset does not have them yet. `staff_columns` are added to
@@ -195,6 +233,13 @@ class Report:
     staff_columns: tuple[Column, ...] = ()
     annotate: Callable[[models.QuerySet, bool], models.QuerySet] | None = None
     ordering: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        # Frozen: the expanded columns are set as the dataclass itself does.
+        object.__setattr__(self, "columns", per_language(self.model, self.columns))
+        object.__setattr__(
+            self, "staff_columns", per_language(self.model, self.staff_columns)
+        )
 
     def public_queryset(self) -> models.QuerySet:
         queryset = self.model.objects.public()
@@ -219,7 +264,9 @@ class Report:
             cell_alias(index): column.expression(public_only=public_only)
             for index, column in enumerate(columns)
         }
-        return queryset.annotate(**aliases).values_list(*aliases)
+        # COPY writes the columns in the SELECT's order (languages.stored_columns).
+        queryset = languages.stored_columns(queryset.annotate(**aliases))
+        return queryset.values_list(*aliases)
 
 
 def cell_alias(index: int) -> str:

@@ -10,9 +10,12 @@ from import_export.instance_loaders import ModelInstanceLoader
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import languages
 from .forms import read_amount
 from .models import (
     Agreement,
@@ -166,23 +169,30 @@ class BooleanTextWidget(widgets.BooleanWidget):
         raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
 
 
-class ConventionInstanceLoader(ModelInstanceLoader):
+class KeyInstanceLoader(ModelInstanceLoader):
     """Finds the record a row updates by its key columns read as the rest of the row
     is: a key that is a number (a disbursement's amount) in the file's decimal
-    convention, so 1.500 in a decimal-comma file finds the payment of 1500."""
+    convention, so 1.500 in a decimal-comma file finds the payment of 1500; and an
+    empty text key (a per-language column, NULL until written) matches NULL as well
+    as ""."""
 
     def get_instance(self, row):
         decimal = getattr(self.resource, "number_decimal", None)
-        params = {
-            self.resource.fields[key].attribute: self.resource.fields[key].clean(
-                row, number_decimal=decimal
-            )
-            for key in self.resource.get_import_id_fields()
-        }
-        if not params:
+        keys = self.resource.get_import_id_fields()
+        if not keys:
             return None
+        condition = Q()
+        for key in keys:
+            field = self.resource.fields[key]
+            value = field.clean(row, number_decimal=decimal)
+            if value == "":
+                condition &= Q(**{f"{field.attribute}__isnull": True}) | Q(
+                    **{field.attribute: ""}
+                )
+            else:
+                condition &= Q(**{field.attribute: value})
         try:
-            return self.get_queryset().get(**params)
+            return self.get_queryset().get(condition)
         except self.resource._meta.model.DoesNotExist:
             return None
 
@@ -194,7 +204,7 @@ class StaffImportResource(resources.ModelResource):
     number_decimal = None  # the file's decimal convention (import_data's kwarg)
 
     class Meta:
-        instance_loader_class = ConventionInstanceLoader
+        instance_loader_class = KeyInstanceLoader
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -220,8 +230,25 @@ class StaffImportResource(resources.ModelResource):
         raise NotImplementedError
 
     def before_import(self, dataset, **kwargs):
+        # A text's plain column ("title", as files made before the record was kept
+        # per language have it) is read as the original language's ("title_en").
         super().before_import(dataset, **kwargs)
         self.number_decimal = kwargs.get("number_decimal")
+        original = languages.original_language()
+        headers = list(dataset.headers or [])
+        for field in languages.translated_fields(self._meta.model):
+            own = languages.column(field, original)
+            if field in headers and own not in headers:
+                headers[headers.index(field)] = own
+        dataset.headers = headers
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        # The per-language text columns (title_en, title_es) listed in Meta.fields
+        # are read as the declared text columns are: stripped, empty as "".
+        if isinstance(f, models.CharField | models.TextField):
+            return TextWidget
+        return super().widget_from_django_field(f, default)
 
     def get_instance(self, instance_loader, row):
         try:
@@ -294,7 +321,6 @@ class AmendmentResource(StaffImportResource):
     sequence = fields.Field(
         attribute="sequence", column_name="sequence", widget=StrictIntegerWidget()
     )
-    title = text_field("title")
     signed_on = date_field("signed_on")
     period_start = date_field("period_start")
     period_end = date_field("period_end")
@@ -305,7 +331,6 @@ class AmendmentResource(StaffImportResource):
         widget=BooleanTextWidget(),
     )
     stated_cumulative_total = decimal_field("stated_cumulative_total")
-    description = text_field("description")
 
     class Meta:
         model = Amendment
@@ -313,32 +338,33 @@ class AmendmentResource(StaffImportResource):
         fields = [
             "agreement",
             "sequence",
-            "title",
+            *languages.column_names("title"),
             "signed_on",
             "period_start",
             "period_end",
             "amount",
             "amount_is_derived",
             "stated_cumulative_total",
-            "description",
+            *languages.column_names("description"),
         ]
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
 
     template_rows = [
-        [
-            "527-0427",
-            "3",
-            "Tercera enmienda: ampliación del período",
-            "2025-03-15",
-            "2025-01-01",
-            "2025-12-31",
-            "10000000.00",
-            "no",
-            "",
-            "Montos en la moneda del convenio.",
-        ]
+        {
+            "agreement": "527-0427",
+            "sequence": "3",
+            "title_en": "Third amendment: extension of the period",
+            "title_es": "Tercera enmienda: ampliación del período",
+            "signed_on": "2025-03-15",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "amount": "10000000.00",
+            "amount_is_derived": "no",
+            "description_en": "Amounts in the agreement's currency.",
+            "description_es": "Montos en la moneda del convenio.",
+        }
     ]
 
     def locked_reason(self, instance):
@@ -399,7 +425,6 @@ class DisbursementResource(StaffImportResource):
         column_name="receiver",
         widget=OrganizationWidget(required=False),
     )
-    description = text_field("description")
 
     class Meta:
         model = Disbursement
@@ -411,22 +436,23 @@ class DisbursementResource(StaffImportResource):
             "amount",
             "provider",
             "receiver",
-            "description",
+            *languages.column_names("description"),
         ]
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
 
     template_rows = [
-        [
-            "527-0427",
-            "disbursement",
-            "2024-06-30",
-            "5000000.00",
-            "USAID",
-            "APCI",
-            "Primer desembolso del año fiscal 2024.",
-        ]
+        {
+            "agreement": "527-0427",
+            "kind": "disbursement",
+            "date": "2024-06-30",
+            "amount": "5000000.00",
+            "provider": "USAID",
+            "receiver": "APCI",
+            "description_en": "First disbursement of fiscal year 2024.",
+            "description_es": "Primer desembolso del año fiscal 2024.",
+        }
     ]
 
     def locked_reason(self, instance):

@@ -13,6 +13,8 @@ import unicodedata
 from django.db.models import BooleanField, Case, CharField, F, Func, Q, Value, When
 from django.db.models.lookups import Contains
 
+from . import languages
+
 MAX_SEARCH_WORDS = 10
 # A related table's matching rows are looked up first and given to the database as a
 # list of ids (which its foreign-key index serves) up to this many; beyond, a word
@@ -73,10 +75,13 @@ def search_in(queryset, fields, text):
     table's own columns, which would make the database read every row to find a rare
     word: the related rows matching any word are looked up first (one query per
     related table) and the condition becomes `donor_id IN (their ids)`, which the foreign
-    key's index serves, and the own columns use their trigram indexes."""
+    key's index serves, and the own columns use their trigram indexes.
+
+    A translated field (`title`) is searched in each of its languages' columns."""
     words = fold(text or "").split()[:MAX_SEARCH_WORDS]
     if not words:
         return queryset
+    fields = languages.search_fields(queryset.model, fields)
     own = [field for field in fields if "__" not in field]
     # Relations to the same table searched on the same fields (an agreement's donor
     # and recipient) share one lookup.

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F
+from django.db.models import F, Model
 from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
 
+from . import languages
 from .formatting import NOTHING, money, period, share_text, signed_under_text
 from .models import Agreement, AgreementKind, Amendment, Disbursement, ProgramArea
 
@@ -123,6 +124,11 @@ class CellRenderer:
         # A field with choices shows its label, as django-tables2 does (through
         # get_FOO_display, which translates every label at each call).
         field = self.accessor.get_field(table._meta.model)
+        # A text of the record is shown in the visitor's language, else marked
+        # with its own (grants.languages.marked).
+        self.translated = None
+        if field is not None and languages.is_translated(field.model, field.name):
+            self.translated = field.name
         self.labels = None
         if getattr(field, "choices", None):
             self.labels = {value: str(label) for value, label in field.flatchoices}
@@ -152,11 +158,17 @@ class CellRenderer:
 
     def value(self, record):
         try:
+            if self.translated:
+                owner = self.accessor.penultimate(record)[0]
+                text, language = languages.text_in(owner, self.translated)
+                return languages.marked(text, language) if text else None
             value = self.accessor.resolve(record)
         except Exception:
             return None
         if self.labels is not None:
             return self.labels.get(value, value)
+        if isinstance(value, Model) and languages.translated_fields(type(value)):
+            return languages.marked(str(value), languages.label_language(value))
         return value
 
     def html(self, row):

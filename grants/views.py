@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
-from . import ledger
+from . import languages, ledger
 from .cache import remember
 from .charts import Bar, Series, bar_chart, step_chart
 from .filters import (
@@ -122,6 +122,7 @@ def home(request):
                             area.agreement_count,
                         )
                         % {"area": area.name, "count": area.agreement_count},
+                        lang=languages.other_language(area, "name"),
                         value=total,
                         text=f"{currency} {money_words(total)}",
                     )
@@ -263,9 +264,12 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 role="role",
                 organization_id="organization_id",
                 organization=JSONObject(
-                    id="organization_id",
-                    name="organization__name",
-                    acronym="organization__acronym",
+                    **languages.row_fields(
+                        Participation,
+                        id="organization_id",
+                        name="organization__name",
+                        acronym="organization__acronym",
+                    )
                 ),
             ),
             recipient_area_rows=related_rows(
@@ -289,19 +293,25 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
             ),
             program_area_rows=related_rows(
                 ProgramArea.objects.filter(agreements=OuterRef("pk")),
-                id="id",
-                code="code",
-                name="name",
-                display_order="display_order",
+                **languages.row_fields(
+                    ProgramArea,
+                    id="id",
+                    code="code",
+                    name="name",
+                    display_order="display_order",
+                ),
             ),
             source_document_rows=related_rows(
                 SourceDocument.objects.filter(agreements=OuterRef("pk")),
-                id="id",
-                title="title",
-                publisher="publisher",
-                url="url",
-                published_on="published_on",
-                notes="notes",
+                **languages.row_fields(
+                    SourceDocument,
+                    id="id",
+                    title="title",
+                    publisher="publisher",
+                    url="url",
+                    published_on="published_on",
+                    notes="notes",
+                ),
             ),
         )
 
@@ -491,13 +501,14 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 Organization, row["organization"], using=db
             )
             participations.append(participation)
-        program_areas = [
-            instance_from_row(ProgramArea, row, using=db)
-            for row in sorted(
-                agreement.program_area_rows or [],
-                key=lambda r: (r["display_order"], r["name"], r["id"]),
-            )
-        ]
+        program_areas = sorted(
+            (
+                instance_from_row(ProgramArea, row, using=db)
+                for row in agreement.program_area_rows or []
+            ),
+            # The name in the visitor's language.
+            key=lambda area: (area.display_order, area.name, area.pk),
+        )
         documents = [
             instance_from_row(SourceDocument, row, using=db)
             for row in agreement.source_document_rows or []
@@ -543,6 +554,7 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
             bars.append(
                 Bar(
                     label=f"#{amendment.sequence} {amendment.title}",
+                    lang=languages.other_language(amendment, "title"),
                     value=running_total,
                     base=previous if previous > 0 else None,
                     text=f"{agreement.currency} {money_words(running_total)}",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from grants.admin import export_selected_csv_action
 from grants.admin_import import StaffImportMixin
+from grants.admin_languages import RecordTextsAdmin, RecordTextsTabularInline
 from grants.admin_workflow import (
     LockedRowsInlineFormSet,
     PublicationAdminMixin,
@@ -52,7 +53,7 @@ class ResultInlineFormSet(LockedRowsInlineFormSet):
         return result_locked_reason(instance)
 
 
-class ResultInline(WorkflowInlineMixin, admin.TabularInline):
+class ResultInline(WorkflowInlineMixin, RecordTextsTabularInline):
     model = Result
     formset = ResultInlineFormSet
     extra = 0
@@ -74,7 +75,7 @@ class ResultInline(WorkflowInlineMixin, admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(PublicationAdminMixin, WorkflowAdmin):
+class IndicatorAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = [
         "code",
         "name",
@@ -101,7 +102,7 @@ class IndicatorAdmin(PublicationAdminMixin, WorkflowAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(StaffImportMixin, WorkflowAdmin):
+class ResultAdmin(StaffImportMixin, WorkflowAdmin, RecordTextsAdmin):
     list_display = [
         "indicator_display",
         "agreement_code",

@@ -15,7 +15,6 @@ register(
         INDICATORS,
         filterset=IndicatorFilter,
         table=IndicatorTable,
-        translated=("name", "description", "program_area"),
         lookups=(
             Lookup(
                 "code",
@@ -43,7 +42,6 @@ register(
                 _("Number of the result (its address in this list)."),
             ),
         ),
-        translated=("indicator", "program_area", "comment"),
         lookups=(
             Lookup(
                 "id",

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from grants import languages
 from grants.models import (
     Agreement,
     ProgramArea,
@@ -412,6 +413,19 @@ class Result(VersionedModel):
         return (
             f"{self.indicator.code} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
         )
+
+    def validate_constraints(self, exclude=None):
+        errors = {}
+        for check in (super().validate_constraints, self._validate_unique_fact):
+            try:
+                check(exclude)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _validate_unique_fact(self, exclude=None):
+        languages.validate_unique_with_texts(self, exclude)
 
     def clean(self):
         super().clean()

@@ -5,9 +5,11 @@ from import_export import fields
 
 from django.utils.translation import gettext as _
 
+from grants import languages
 from grants.models import Agreement
 from grants.resources import (
     CodeWidget,
+    KeyInstanceLoader,
     StaffImportResource,
     StrictIntegerWidget,
     date_field,
@@ -38,18 +40,19 @@ class ResultResource(StaffImportResource):
     target_value = decimal_field("target_value")
     actual_value = decimal_field("actual_value")
     location = text_field("location")
-    disaggregation = text_field("disaggregation")
-    comment = text_field("comment")
 
     class Meta:
         model = Result
+        instance_loader_class = KeyInstanceLoader
         import_id_fields = [
             "indicator",
             "agreement",
             "period_start",
             "period_end",
             "location",
-            "disaggregation",
+            # A result is found again by its group as written in the original
+            # language (grants.languages).
+            languages.column("disaggregation", languages.original_language()),
         ]
         fields = [
             "indicator",
@@ -61,27 +64,25 @@ class ResultResource(StaffImportResource):
             "target_value",
             "actual_value",
             "location",
-            "disaggregation",
-            "comment",
+            *languages.column_names("disaggregation"),
+            *languages.column_names("comment"),
         ]
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
 
     template_rows = [
-        [
-            "rural-families-improved-living",
-            "527-0427",
-            "2023-01-01",
-            "2023-12-31",
-            "",
-            "",
-            "90000",
-            "91500",
-            "San Martín",
-            "",
-            "Familias cafetaleras y cacaoteras; cifra del informe anual.",
-        ]
+        {
+            "indicator": "rural-families-improved-living",
+            "agreement": "527-0427",
+            "period_start": "2023-01-01",
+            "period_end": "2023-12-31",
+            "target_value": "90000",
+            "actual_value": "91500",
+            "location": "San Martín",
+            "comment_en": "Coffee and cacao families; figure of the annual report.",
+            "comment_es": "Familias cafetaleras y cacaoteras; cifra del informe anual.",
+        }
     ]
 
     def locked_reason(self, instance):

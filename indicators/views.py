@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView
 
+from grants import languages
 from grants.cache import remember
 from grants.charts import Bar, bar_chart
 from grants.formatting import period, quantity
@@ -43,7 +44,7 @@ def results_summary(indicator, results):
     disaggregation (a group's value is part of the whole, not added to it); None when
     the indicator is not summable or nothing is reported. With the figures around it,
     computed by the database over all of `results` (one query, two for "latest")."""
-    whole = Q(disaggregation="")
+    whole = languages.blank_q("disaggregation")
     figures = results.aggregate(
         count=Count("pk"),
         with_target=Count("pk", filter=Q(target_value__isnull=False)),
@@ -95,7 +96,10 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
             lambda: results_summary(indicator, results),
         )
         latest = list(
-            results.select_related("agreement", "source").order_by(
+            # The group as stored: "" for the whole, never NULL (languages).
+            languages.stored_columns(
+                results.select_related("agreement", "source")
+            ).order_by(
                 "-period_end", "-period_start", "-location", "-disaggregation", "-pk"
             )[:INDICATOR_RESULTS_SHOWN]
         )
@@ -140,6 +144,7 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
                     marker=result.target_value,
                     marker_text=quantity(result.target_value),
                     css="" if result.is_public else "draft",
+                    lang=languages.other_language(result, "disaggregation"),
                 )
             )
         has_targets = any(r.target_value is not None for r in results)

@@ -89,9 +89,9 @@ class Endpoint:
 
     `columns` are the fields, in order (a report's columns, plus any the API alone
     needs); `fields` replaces the serializer field of a column by name where JSON
-    has a better type than the CSV's text (a boolean, a list). `translated` names the
-    text columns that will carry both languages once the record does (see
-    `text_field`). `sorts` maps a `sort` name to its keys, ending with "pk"; by
+    has a better type than the CSV's text (a boolean, a list). A text the
+    record keeps per language (the report's per-language columns) is one field,
+    `{"en": …, "es": …}` (`TextsField`). `sorts` maps a `sort` name to its keys, ending with "pk"; by
     default the `table`'s indexed sorts. `nulls_smallest` names the sort keys
     whose empty values the list sorts first going up (grants.tables.nulls_smallest,
     with an index to match). `example` is the query string of the
@@ -108,7 +108,6 @@ class Endpoint:
     table: type | None = None
     sorts: dict[str, tuple[str, ...]] | None = None
     fields: dict[str, serializers.Field] = field(default_factory=dict)
-    translated: tuple[str, ...] = ()
     example: str = ""
     detail_example: str = ""
     nulls_smallest: tuple[str, ...] = ()
@@ -165,15 +164,46 @@ def get_endpoints() -> list[Endpoint]:
 # -- Fields -----------------------------------------------------------------------------
 
 
-def text_field(column: Column, *, translated: bool, **kwargs) -> serializers.Field:
-    """The one place a text becomes JSON. The record's texts have one language today;
-    once the bilingual issue lands, a translated column becomes
-    `{"es": …, "en": …}` here (a field reading both of the model's columns), and
-    nothing else in the API changes."""
+def text_field(column: Column, **kwargs) -> serializers.Field:
+    """A text that is not kept per language (a code, a URL, a location) as a string;
+    the record's texts in every language are `TextsField`s (serializer_class)."""
     return serializers.CharField(**kwargs)
 
 
-def column_field(column: Column, *, translated: bool, nullable: bool):
+class TextsField(serializers.Field):
+    """A text of the record in every language: the report's per-language columns of
+    it (csv_export.per_language: title_en, title_es) as `{"en": …, "es": …}`, null
+    where a language has none."""
+
+    def __init__(self, columns: list[Column], **kwargs):
+        self.columns = columns
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("source", "*")
+        kwargs.setdefault("help_text", columns[0].description)
+        super().__init__(**kwargs)
+
+    def to_representation(self, row):
+        return {
+            column.language: (row[alias(column.name)] or None)
+            for column in self.columns
+        }
+
+
+def texts_schema(columns: list[Column]) -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            column.language: {
+                "type": "string",
+                "nullable": True,
+                "description": str(column.description),
+            }
+            for column in columns
+        },
+    }
+
+
+def column_field(column: Column, *, nullable: bool):
     kwargs = {
         "read_only": True,
         "allow_null": nullable,
@@ -190,7 +220,7 @@ def column_field(column: Column, *, translated: bool, nullable: bool):
         return serializers.IntegerField(**kwargs)
     if column.kind is Kind.DATE:
         return serializers.DateField(**kwargs)
-    return text_field(column, translated=translated, **kwargs)
+    return text_field(column, **kwargs)
 
 
 def alias(name: str) -> str:
@@ -242,14 +272,25 @@ def serializer_class(endpoint: Endpoint) -> type[serializers.Serializer]:
     """A read-only serializer of the endpoint's rows (dictionaries of its aliases)."""
     model = endpoint.filterset._meta.model
     attrs = {"url": DetailPathField(endpoint)}
+    texts = {}
     for column in endpoint.columns:
+        if column.text_of is not None:
+            texts.setdefault(column.text_of, []).append(column)
+    for column in endpoint.columns:
+        if column.text_of is not None:
+            if column.text_of not in attrs:
+                group = texts[column.text_of]
+                field_class = extend_schema_field(texts_schema(group))(
+                    type("TextsField", (TextsField,), {})
+                )
+                attrs[column.text_of] = field_class(group)
+            continue
         if column.name in endpoint.fields:
             # A copy made now, so the field keeps the column's place in the order.
             attrs[column.name] = copy.deepcopy(endpoint.fields[column.name])
         else:
             attrs[column.name] = column_field(
                 column,
-                translated=column.name in endpoint.translated,
                 nullable=is_nullable(model, column.source),
             )
     name = "".join(part.capitalize() for part in endpoint.name.split("-"))

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from django.utils.translation import gettext_lazy as _
 
-from ..csv_export import Column, Kind
+from ..csv_export import Column, Kind, per_language
 from ..filters import (
     AgreementFilter,
     AmendmentFilter,
@@ -13,7 +13,7 @@ from ..filters import (
     OrganizationFilter,
     ProgramAreaFilter,
 )
-from ..models import OrganizationKind
+from ..models import Organization, OrganizationKind
 from ..reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS, PROGRAM_AREAS
 from ..tables import (
     AgreementTable,
@@ -58,7 +58,6 @@ register(
                 help_text=_("Codes of the agreement's program areas, alphabetical."),
             )
         },
-        translated=("title", "summary"),
         # As AgreementTable.order_disbursed_share sorts it (and its index serves).
         nulls_smallest=("shown_disbursed_share",),
         lookups=(AGREEMENT_CODE,),
@@ -84,7 +83,6 @@ register(
                 help_text=description_of(AMENDMENTS, "reconciliation"),
             ),
         },
-        translated=("title", "description", "agreement_title"),
         lookups=(
             Lookup(
                 "agreement_code",
@@ -113,7 +111,6 @@ register(
         filterset=DisbursementFilter,
         table=DisbursementTable,
         before=(Column("id", "pk", Kind.INTEGER, PAYMENT_NUMBER),),
-        translated=("agreement_title", "description"),
         lookups=(Lookup("id", "pk", "int", description=PAYMENT_NUMBER),),
         example="agreement=527-0427&kind=disbursement",
         detail_example="1/",
@@ -125,7 +122,6 @@ register(
         PROGRAM_AREAS,
         filterset=ProgramAreaFilter,
         table=ProgramAreaTable,
-        translated=("name", "description", "parent"),
         lookups=(
             Lookup(
                 "code",
@@ -148,46 +144,49 @@ register(
         ),
         filterset=OrganizationFilter,
         sorts={"name": ("name", "pk")},
-        columns=(
-            Column(
-                "id",
-                "pk",
-                Kind.INTEGER,
-                _("Number of the organization (its address in this list)."),
-            ),
-            Column(
-                "name",
-                "name",
-                Kind.TEXT,
-                _("Full official name, e.g. “Government of Peru”."),
-            ),
-            Column("acronym", "acronym", Kind.TEXT, _("e.g. USAID, APCI.")),
-            Column(
-                "kind",
-                "kind",
-                Kind.TEXT,
-                _("The kind of organization, as a code."),
-                choices=OrganizationKind,
-            ),
-            Column(
-                "country",
-                "country",
-                Kind.TEXT,
-                _(
-                    "ISO 3166-1 alpha-2 code of the organization's country; empty "
-                    "for international bodies."
+        # Names and acronyms are kept per language, as in the CSV reports.
+        columns=per_language(
+            Organization,
+            (
+                Column(
+                    "id",
+                    "pk",
+                    Kind.INTEGER,
+                    _("Number of the organization (its address in this list)."),
                 ),
-            ),
-            Column(
-                "iati_identifier",
-                "iati_identifier",
-                Kind.TEXT,
-                _(
-                    "IATI organisation identifier, e.g. US-GOV-1 for USAID; empty if none."
+                Column(
+                    "name",
+                    "name",
+                    Kind.TEXT,
+                    _("Full official name, e.g. “Government of Peru”."),
+                ),
+                Column("acronym", "acronym", Kind.TEXT, _("e.g. USAID, APCI.")),
+                Column(
+                    "kind",
+                    "kind",
+                    Kind.TEXT,
+                    _("The kind of organization, as a code."),
+                    choices=OrganizationKind,
+                ),
+                Column(
+                    "country",
+                    "country",
+                    Kind.TEXT,
+                    _(
+                        "ISO 3166-1 alpha-2 code of the organization's country; empty "
+                        "for international bodies."
+                    ),
+                ),
+                Column(
+                    "iati_identifier",
+                    "iati_identifier",
+                    Kind.TEXT,
+                    _(
+                        "IATI organisation identifier, e.g. US-GOV-1 for USAID; empty if none."
+                    ),
                 ),
             ),
         ),
-        translated=("name",),
         lookups=(
             Lookup(
                 "id",

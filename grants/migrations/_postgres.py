@@ -61,3 +61,29 @@ def create_nulls_first_sort_indexes(indexes):
             schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
     return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def drop_trigram_indexes(indexes):
+    """The reverse of `create_trigram_indexes`: drops them, and creates them again
+    when the migration is unapplied."""
+    create = create_trigram_indexes(indexes)
+    return migrations.RunPython(create.reverse_code, create.code, elidable=False)
+
+
+def copy_into_language(fields_by_model, language):
+    """Copies each model's existing text (the original field) into its column of
+    `language`, where that column is still empty: the record written before it was
+    kept per language is in that language."""
+
+    def forwards(apps, schema_editor):
+        from django.db.models import F, Q
+
+        for label, fields in fields_by_model.items():
+            model = apps.get_model(label)
+            for field in fields:
+                column = f"{field}_{language}"
+                model._base_manager.filter(
+                    Q(**{f"{column}__isnull": True}) | Q(**{column: ""})
+                ).update(**{column: F(field)})
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)

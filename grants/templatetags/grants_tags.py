@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
 
-from .. import formatting
+from .. import formatting, languages
 
 register = template.Library()
 
@@ -20,3 +20,16 @@ def admin_change_url(obj):
     """The admin page that edits `obj`."""
     meta = obj._meta
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+@register.simple_tag
+def record_text(obj, field, plain=False):
+    """A text of the record in the visitor's language, or marked with `lang` and
+    "solo en inglés" / "Spanish only" where only another language has it. `obj` is a
+    record with the translated `field`; `field=None` shows `str(obj)` (an
+    organization) marked the same way. `plain=True` for `<title>`."""
+    if obj is None or obj == "":
+        return ""
+    if field is None:
+        return languages.marked(str(obj), languages.label_language(obj), plain=plain)
+    return languages.text_html(obj, field, plain=plain)

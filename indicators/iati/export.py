@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from grants import languages
 from grants.models import (
     Agreement,
     Amendment,
@@ -105,9 +106,10 @@ def public_agreements():
             ),
             Prefetch(
                 "results",
-                queryset=Result.objects.public()
-                .select_related("indicator__program_area")
-                .order_by(
+                # The group as stored: "" for the whole, never NULL (languages).
+                queryset=languages.stored_columns(
+                    Result.objects.public().select_related("indicator__program_area")
+                ).order_by(
                     "indicator__code",
                     "period_start",
                     "period_end",
@@ -199,17 +201,21 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
     if agreement.is_from_another_publisher:
         reporter["secondary-reporter"] = "1"
     _narrative(_sub(activity, "reporting-org", **reporter), reporting.name)
-    _narrative(_sub(activity, "title"), agreement.title)
-    _narrative(
-        _sub(activity, "description", type="1"), agreement.summary or agreement.title
+    _narratives(_sub(activity, "title"), agreement, "title")
+    _narratives(
+        _sub(activity, "description", type="1"),
+        {
+            **languages.by_language(agreement, "title"),
+            **languages.by_language(agreement, "summary"),
+        },
     )
     for organization, role in participants(agreement):
         attrs = {"role": role}
         if organization.iati_identifier:
             attrs["ref"] = organization.iati_identifier
         attrs["type"] = codelists.ORGANISATION_TYPE.get(organization.kind, "90")
-        element = _narrative(
-            _sub(activity, "participating-org", **attrs), organization.name
+        element = _narratives(
+            _sub(activity, "participating-org", **attrs), organization, "name"
         )
         _organization_extension(element, organization)
     _sub(
@@ -260,7 +266,7 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _sub(transaction, "transaction-type", code=codelists.OUTGOING_COMMITMENT)
         _sub(transaction, "transaction-date", **{"iso-date": _date(date)})
         _value(transaction, amendment.amount, currency, date)
-        _narrative(_sub(transaction, "description"), amendment.title)
+        _narratives(_sub(transaction, "description"), amendment, "title")
         _org(transaction, "provider-org", agreement.donor)
         _org(transaction, "receiver-org", agreement.recipient)
         _amendment_extension(transaction, amendment)
@@ -274,7 +280,7 @@ def activity_element(agreement: Agreement, reporting: ReportingOrg):
         _sub(transaction, "transaction-date", **{"iso-date": _date(payment.date)})
         _value(transaction, payment.amount, currency, payment.date)
         if payment.description:
-            _narrative(_sub(transaction, "description"), payment.description)
+            _narratives(_sub(transaction, "description"), payment, "description")
         if payment.provider_id:
             _org(transaction, "provider-org", payment.provider)
         if payment.receiver_id:
@@ -429,16 +435,16 @@ def result_element(indicator, rows):
         type=indicator.result_type or codelists.RESULT_TYPE_OTHER,
         **{"aggregation-status": "0" if indicator.aggregation == "none" else "1"},
     )
-    _narrative(_sub(result, "title"), indicator.name)
+    _narratives(_sub(result, "title"), indicator, "name")
     element = _sub(
         result,
         "indicator",
         measure="2" if indicator.measure == Measure.PERCENTAGE else "1",
         ascending="0" if indicator.direction == Direction.DECREASE else "1",
     )
-    _narrative(_sub(element, "title"), indicator.name)
+    _narratives(_sub(element, "title"), indicator, "name")
     if indicator.description:
-        _narrative(_sub(element, "description"), indicator.description)
+        _narratives(_sub(element, "description"), indicator, "description")
     baselines = sorted(
         {
             (row.baseline_year or row.period_start.year, row.baseline_value)
@@ -462,7 +468,7 @@ def result_element(indicator, rows):
         actual = _sub(period, "actual", value=_number(row.actual_value))
         _dimension(actual, row)
         if row.comment:
-            _narrative(_sub(actual, "comment"), row.comment)
+            _narratives(_sub(actual, "comment"), row, "comment")
         _extension(
             actual,
             "result",
@@ -645,12 +651,27 @@ def _narrative(parent, text):
     return parent
 
 
+def _narratives(parent, texts, field=None):
+    """A narrative per language of a translated text (`texts`: a record and its
+    field, or {language: text}), the activity's default language first and without
+    xml:lang (it is said once, on the activity), the others with it."""
+    if field is not None:
+        texts = languages.by_language(texts, field)
+    default = settings.IATI_DEFAULT_LANGUAGE
+    for language in sorted(texts, key=lambda language: language != default):
+        narrative = _sub(parent, "narrative")
+        narrative.text = texts[language]
+        if language != default:
+            narrative.set(XML_LANG, language)
+    return parent
+
+
 def _org(parent, tag, organization):
     attrs = {}
     if organization.iati_identifier:
         attrs["ref"] = organization.iati_identifier
     attrs["type"] = codelists.ORGANISATION_TYPE.get(organization.kind, "90")
-    _narrative(_sub(parent, tag, **attrs), organization.name)
+    _narratives(_sub(parent, tag, **attrs), organization, "name")
 
 
 def _value(parent, amount, currency, value_date):
@@ -673,7 +694,7 @@ def _document_link(parent, document):
         url=codelists.encoded_url(document.url),
         format="application/pdf" if is_pdf else "text/html",
     )
-    _narrative(_sub(link, "title"), document.title)
+    _narratives(_sub(link, "title"), document, "title")
     _sub(link, "category", code=codelists.DOCUMENT_CATEGORY_WEB_PAGE)
     if document.published_on:
         _sub(link, "document-date", **{"iso-date": _date(document.published_on)})

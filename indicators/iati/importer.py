@@ -41,7 +41,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import ledger
+from grants import languages, ledger
 from grants.cache import bump_public_version
 from grants.models import (
     CODE_RE,
@@ -442,8 +442,8 @@ class ActivityImport:
         agreement = existing or Agreement(iati_identifier=record.identifier)
         extension = record.extension
         values = {
-            "title": (record.title or record.identifier)[:500],
-            "summary": record.summary,
+            **text_values("title", (record.title or record.identifier)[:500]),
+            **text_values("summary", record.summary),
             "donor": donor,
             "recipient": recipient,
             "currency": currency,
@@ -717,7 +717,7 @@ class ActivityImport:
     def create_organization(self, *, name, iati_identifier, reported_ref, kind, data):
         country = (data.country or "").upper()
         organization = Organization(
-            name=name,
+            **text_values("name", name),
             iati_identifier=iati_identifier or None,
             reported_ref=reported_ref,
             kind=kind if kind in OrganizationKind.values else OrganizationKind.OTHER,
@@ -890,7 +890,7 @@ class ActivityImport:
                     parent = self.program_area(parent_data)
         area = ProgramArea(
             code=data.code,
-            name=data.name or data.code,
+            **text_values("name", data.name or data.code),
             dac_sector_code=data.dac_sector_code,
             parent=parent,
         )
@@ -909,9 +909,9 @@ class ActivityImport:
             if document is None:
                 document = SourceDocument(
                     url=link.url,
-                    title=link.title,
+                    **text_values("title", link.title),
                     published_on=link.published_on,
-                    notes="Imported from an IATI document-link.",
+                    **text_values("notes", "Imported from an IATI document-link."),
                 )
                 self.save(document)
                 self.report.created["source documents"] += 1
@@ -933,7 +933,7 @@ class ActivityImport:
         for n, commitment in enumerate(self.record.commitments, 1):
             values = {
                 "sequence": commitment.sequence or n,
-                "title": commitment.title,
+                **text_values("title", commitment.title),
                 "amount": commitment.amount.quantize(TWO_PLACES),
             }
             if commitment.recorded:
@@ -943,12 +943,14 @@ class ActivityImport:
                     "period_end": commitment.period_end,
                     "stated_cumulative_total": commitment.stated_cumulative_total,
                     "amount_is_derived": commitment.amount_is_derived,
-                    "description": commitment.description,
+                    **text_values("description", commitment.description),
                 }
             else:
                 values |= {
                     "signed_on": commitment.date,
-                    "description": "Imported from an IATI commitment transaction.",
+                    **text_values(
+                        "description", "Imported from an IATI commitment transaction."
+                    ),
                 }
             wanted.append(values)
         if published:
@@ -988,7 +990,7 @@ class ActivityImport:
                 p.kind,
                 p.date,
                 p.amount,
-                p.description,
+                tuple(languages.texts_of(p, "description").values()),
                 p.provider_id,
                 p.receiver_id,
             )
@@ -999,7 +1001,7 @@ class ActivityImport:
                 kind=p.kind,
                 date=p.date,
                 amount=p.amount.quantize(TWO_PLACES),
-                description=p.description,
+                **text_values("description", p.description),
                 provider=self.organization(p.provider) if p.provider else None,
                 receiver=self.organization(p.receiver) if p.receiver else None,
                 publication=PublicationState.DRAFT,
@@ -1121,8 +1123,8 @@ class ActivityImport:
             Measure.PERCENTAGE if data.measure_code == "2" else Measure.NUMBER
         )
         values = {
-            "name": data.name,
-            "description": description,
+            **text_values("name", data.name),
+            **text_values("description", description),
             "measure": measure,
             "direction": Direction.INCREASE if data.ascending else Direction.DECREASE,
             "aggregation": data.aggregation
@@ -1180,7 +1182,7 @@ class ActivityImport:
                 "target_value": row_data.target_value,
                 "baseline_year": row_data.baseline_year,
                 "baseline_value": row_data.baseline_value,
-                "comment": row_data.comment,
+                **text_values("comment", row_data.comment),
             }
             row = Result.objects.filter(**key).first()
             label = f"{data.where} {row_data.period_start}–{row_data.period_end}" + (
@@ -1244,3 +1246,17 @@ def indicator_code(identifier: str, result_index: int, indicator_index: int) -> 
         f"iati-{slugify(identifier)[:50]}-{digest}"
         f"-r{result_index:03d}-i{indicator_index:03d}"
     )
+
+
+def text_values(field, text) -> dict[str, str]:
+    """The per-language columns of a translated `field` from a text of the file
+    (grants/languages.py): each language the file gives it in ("" for the others);
+    a text in none of the record's languages (or written by the importer itself)
+    goes in the original language's column, so nothing read is lost."""
+    texts = dict(getattr(text, "texts", None) or {})
+    if not texts and text:
+        texts = {languages.original_language(): str(text)}
+    return {
+        languages.column(field, language): texts.get(language, "")
+        for language in languages.codes()
+    }

@@ -18,15 +18,39 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from grants import languages
+
 from . import codelists
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-PREFERRED_LANGUAGE = "en"
 TWO_PLACES = Decimal("0.01")
 NS = codelists.EXTENSION_NS
 
 
 # Records ------------------------------------------------------------------------
+
+
+class Narrative(str):
+    """A text of the file: as a string, one of its narratives (the original
+    language's, else the activity's, else the first: what matching, keys and the
+    report read), and in `texts` every narrative in a language the record keeps
+    ({language: text}), which the importer writes one per language column."""
+
+    texts: dict
+
+    def __new__(cls, text="", texts=None):
+        narrative = super().__new__(cls, text)
+        narrative.texts = dict(texts or {})
+        return narrative
+
+    def __getitem__(self, key):
+        # A cut to a column's length cuts every language alike.
+        if isinstance(key, slice):
+            return Narrative(
+                str.__getitem__(self, key),
+                {language: text[key] for language, text in self.texts.items()},
+            )
+        return str.__getitem__(self, key)
 
 
 @dataclass(frozen=True)
@@ -201,6 +225,26 @@ class ActivityRecord:
 # Reading ------------------------------------------------------------------------
 
 
+def indicator_name(result_title, title, *, single):
+    """An indicator's name from its result's title and its own, in each language:
+    one of them when they say the same, else both."""
+
+    def joined(first, second):
+        if single and (not second or second == first):
+            return first or second
+        return " — ".join(t for t in (first, second) if t)
+
+    return Narrative(
+        joined(str(result_title), str(title)),
+        {
+            language: joined(
+                result_title.texts.get(language, ""), title.texts.get(language, "")
+            )
+            for language in {*result_title.texts, *title.texts}
+        },
+    )
+
+
 def parse_activity(element, *, file_version: str = "") -> ActivityRecord:
     return ActivityParser(element, file_version=file_version).record
 
@@ -252,35 +296,39 @@ class ActivityParser:
             record.notes.append(
                 "narratives in other languages not kept ("
                 + ", ".join(sorted(self.record.skipped_languages))
-                + "): English preferred"
+                + "): the record keeps "
+                + ", ".join(languages.codes())
             )
 
     # Text ---------------------------------------------------------------------
 
-    def narrative(self, element) -> str:
-        """The English narrative, else the one in the activity's language, else the
-        first one (1.0x: the element's own text)."""
+    def narrative(self, element) -> "Narrative":
+        """The narratives of `element` (Narrative): a narrative without xml:lang is
+        in the activity's language, else in the record's original one; the first
+        text of a language is kept; the languages the record does not keep are
+        noted once per activity (1.0x: the element's own text)."""
         if element is None:
-            return ""
-        choices = []
+            return Narrative()
+        found = {}
         for narrative in element.findall("narrative"):
             text = text_of(narrative)
-            if text:
-                choices.append((narrative.get(XML_LANG) or self.language, text))
-        if not choices:
-            return text_of(element) if self.legacy or len(element) == 0 else ""
-        for wanted in (PREFERRED_LANGUAGE, self.language):
-            for language, text in choices:
-                if language.lower().startswith(wanted.lower() or "\0"):
-                    self.note_languages(choices, language)
-                    return text
-        self.note_languages(choices, choices[0][0])
-        return choices[0][1]
-
-    def note_languages(self, choices, kept):
-        self.record.skipped_languages.update(
-            language or "?" for language, _text in choices if language != kept
-        )
+            if not text:
+                continue
+            code = narrative.get(XML_LANG) or self.language
+            language = languages.site_language(code) if code else None
+            if not code:
+                language = languages.original_language()
+            found.setdefault(language or code.strip().lower(), text)
+        if not found:
+            text = text_of(element) if self.legacy or len(element) == 0 else ""
+            return Narrative(text)
+        site = {lang: text for lang, text in found.items() if lang in languages.codes()}
+        self.record.skipped_languages.update(set(found) - set(site))
+        for wanted in (languages.original_language(), self.language.lower()):
+            for language, text in found.items():
+                if wanted and language.startswith(wanted):
+                    return Narrative(text, site)
+        return Narrative(next(iter(found.values())), site)
 
     def summary(self) -> str:
         descriptions = self.element.findall("description")
@@ -591,10 +639,7 @@ class ActivityParser:
     def indicator(self, result, result_title, element, index, siblings):
         where = f"result #{index[0]} indicator #{index[1]}"
         title = self.narrative(element.find("title"))
-        if len(siblings) == 1 and (not title or title == result_title):
-            name = result_title or title
-        else:
-            name = " — ".join(t for t in (result_title, title) if t)
+        name = indicator_name(result_title, title, single=len(siblings) == 1)
         record = IndicatorRecord(
             where=where,
             position=index,

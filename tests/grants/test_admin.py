@@ -50,7 +50,7 @@ class AdminPagesTests(TestCase):
         url = reverse("admin:grants_agreement_change", args=[agreement.pk])
         data = {
             "code": agreement.code,
-            "title": agreement.title,
+            "title_en": agreement.title,
             "kind": agreement.kind,
             "status": agreement.status,
             "donor": agreement.donor_id,
@@ -66,12 +66,12 @@ class AdminPagesTests(TestCase):
             "amendments-0-id": first.pk,
             "amendments-0-agreement": agreement.pk,
             "amendments-0-sequence": "1",
-            "amendments-0-title": first.title,
+            "amendments-0-title_en": first.title,
             "amendments-0-amount": "100.00",
             "amendments-0-publication": "published",
             "amendments-1-agreement": agreement.pk,
             "amendments-1-sequence": "2",
-            "amendments-1-title": "Refund",
+            "amendments-1-title_en": "Refund",
             "amendments-1-amount": "-150.00",
             "amendments-1-publication": "draft",
         }

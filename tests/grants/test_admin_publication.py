@@ -44,7 +44,7 @@ class PublicationTests(TestCase):
         self.assertNotContains(page, 'name="publication"')
         response = self.client.post(
             change_url(agreement),
-            admin_post_data(page, title="Nuevo título", publication=PUBLISHED),
+            admin_post_data(page, title_en="Nuevo título", publication=PUBLISHED),
         )
         self.assertEqual(response.status_code, 302)
         agreement.refresh_from_db()
@@ -69,7 +69,7 @@ class PublicationTests(TestCase):
         self.assertEqual(page.status_code, 200)
         self.assertNotContains(page, 'name="_save"')
         response = self.client.post(
-            change_url(amendment), {"title": "x", "amount": "1", "sequence": "1"}
+            change_url(amendment), {"title_en": "x", "amount": "1", "sequence": "1"}
         )
         self.assertEqual(response.status_code, 403)
         delete = self.client.post(
@@ -111,7 +111,7 @@ class PublicationTests(TestCase):
                     "amendments-TOTAL_FORMS": "1",
                     "amendments-0-agreement": str(agreement.pk),
                     "amendments-0-sequence": "1",
-                    "amendments-0-title": "Obligación inicial",
+                    "amendments-0-title_en": "Obligación inicial",
                     "amendments-0-amount": "500.00",
                     "amendments-0-publication": PUBLISHED,  # read-only: ignored
                 },
@@ -170,14 +170,14 @@ class PublicationTests(TestCase):
         self.client.force_login(self.reviewer)
         page = self.client.get(change_url(agreement))
         response = self.client.post(
-            change_url(agreement), admin_post_data(page, title="Después")
+            change_url(agreement), admin_post_data(page, title_en="Después")
         )
         self.assertContains(response, "say why you are changing it")
         agreement.refresh_from_db()
         self.assertEqual(agreement.title, "Antes")
         response = self.client.post(
             change_url(agreement),
-            admin_post_data(page, title="Después", change_reason="Título oficial"),
+            admin_post_data(page, title_en="Después", change_reason="Título oficial"),
         )
         self.assertEqual(response.status_code, 302)
         last = Agreement.objects.get(pk=agreement.pk).history.latest("history_id")
@@ -193,7 +193,7 @@ class PublicationTests(TestCase):
         page = self.client.get(change_url(organization))
         self.client.post(
             change_url(organization),
-            admin_post_data(page, name="Agencia Peruana", change_reason="Nombre"),
+            admin_post_data(page, name_en="Agencia Peruana", change_reason="Nombre"),
         )
         last = organization.history.latest("history_id")
         self.assertEqual(last.name, "Agencia Peruana")

@@ -69,6 +69,13 @@ class SchemaTests(TestCase):
             own_words = endpoints[report.name].fields
             for column in report.columns:
                 with self.subTest(report=report.name, column=column.name):
+                    if column.text_of is not None:
+                        # A text in every language: {"en": ..., "es": ...}, each
+                        # described as its CSV column is.
+                        texts = properties[column.text_of]["properties"]
+                        description = texts[column.language]["description"]
+                        self.assertEqual(description, str(column.description))
+                        continue
                     description = properties[column.name]["description"]
                     if column.name in own_words:
                         self.assertTrue(description)

@@ -108,7 +108,7 @@ class AgreementReportTests(TestCase):
 
     def test_accented_name_survives_a_round_trip(self):
         rows = parse(download(self.client, "agreements"))
-        self.assertEqual(rows[0]["recipient"], "Gobierno del Perú")
+        self.assertEqual(rows[0]["recipient_en"], "Gobierno del Perú")
 
     def test_file_is_utf8_with_bom_crlf_and_dated_file_name(self):
         response = self.client.get(reverse("grants:report-csv", args=["agreements"]))
@@ -119,7 +119,7 @@ class AgreementReportTests(TestCase):
             f'attachment; filename="agreements-{today}.csv"',
         )
         data = content(response)
-        self.assertTrue(data.startswith(BOM + b"code,title,kind,"))
+        self.assertTrue(data.startswith(BOM + b"code,title_en,title_es,kind,"))
         self.assertEqual(data.count(b"\r\n"), 3)
         self.assertNotIn(b"\n", data.replace(b"\r\n", b""))
 
@@ -157,7 +157,7 @@ class FormulaInjectionTests(TestCase):
             make_agreement(code=f"X-{index}", title=f"{trigger}SUM(A1:A9)")
         make_agreement(code="Y-1", title="Plain 'quoted' title, with comma")
         rows = parse(download(self.client, "agreements"))
-        titles = {row["code"]: row["title"] for row in rows}
+        titles = {row["code"]: row["title_en"] for row in rows}
         for index, trigger in enumerate(FORMULA_TRIGGERS):
             self.assertEqual(titles[f"X-{index}"], f"'{trigger}SUM(A1:A9)")
         self.assertEqual(titles["Y-1"], "Plain 'quoted' title, with comma")
@@ -187,7 +187,7 @@ class FormulaInjectionTests(TestCase):
                             cell.lstrip(" \t\r\n").startswith(FORMULA_TRIGGERS),
                             (row, cell),
                         )
-        by_comma = {row["code"]: row["title"] for row in parse(data)}
+        by_comma = {row["code"]: row["title_en"] for row in parse(data)}
         for code, (_title, written) in titles.items():
             self.assertEqual(by_comma[code], written)
 
@@ -202,13 +202,13 @@ class FormulaInjectionTests(TestCase):
         )
         rows = parse(download(self.client, "amendments"))
         self.assertEqual(
-            [(r["title"], r["amount"], r["running_total"]) for r in rows],
+            [(r["title_en"], r["amount"], r["running_total"]) for r in rows],
             [
                 ("Amendment", "3000000.00", "3000000.00"),
                 ("'@de-obligation", "-1000000.00", "2000000.00"),
             ],
         )
-        self.assertEqual(rows[0]["agreement_title"], "'-starts with minus")
+        self.assertEqual(rows[0]["agreement_title_en"], "'-starts with minus")
 
 
 class AmendmentReportTests(TestCase):
@@ -280,7 +280,7 @@ class AmendmentReportTests(TestCase):
     def test_line_ends_and_quotes_inside_text_survive(self):
         rows = parse(download(self.client, "amendments"))
         self.assertEqual(
-            rows[0]["description"], 'Derived:\r\n202.9 − 92.5, "per the article"'
+            rows[0]["description_en"], 'Derived:\r\n202.9 − 92.5, "per the article"'
         )
 
     def test_running_total_survives_a_filter(self):
@@ -302,7 +302,7 @@ class ProgramAreaReportTests(TestCase):
         by_code = {row["code"]: row for row in rows}
         self.assertEqual(len(rows), 2)
         self.assertEqual(by_code["forests"]["parent_code"], "natural")
-        self.assertEqual(by_code["forests"]["name"], "Región Ñuñoa")
+        self.assertEqual(by_code["forests"]["name_en"], "Región Ñuñoa")
         self.assertEqual(by_code["forests"]["agreements"], "1")
         self.assertEqual(by_code["natural"]["agreements"], "0")
 

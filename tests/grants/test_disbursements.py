@@ -582,5 +582,8 @@ class SpreadsheetImportTests(ImportTestCase):
         )
         self.assertEqual(response.status_code, 200)
         lines = response.content.decode("utf-8-sig").splitlines()
-        self.assertEqual(lines[0], self.HEADER)
+        self.assertEqual(
+            lines[0],
+            self.HEADER.replace("description", "description_en,description_es"),
+        )
         self.assertTrue(lines[1].startswith("527-0427,disbursement,2024-06-30,"))

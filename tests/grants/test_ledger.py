@@ -245,7 +245,7 @@ class InlineTests(LedgerAssertions, TestCase):
             "amendments-TOTAL_FORMS": str(index + 1),
             f"{prefix}agreement": self.agreement.pk,
             f"{prefix}sequence": str(sequence),
-            f"{prefix}title": "Refund",
+            f"{prefix}title_en": "Refund",
             f"{prefix}amount": amount,
             f"{prefix}publication": publication,
         }

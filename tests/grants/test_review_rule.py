@@ -56,9 +56,9 @@ class ReviewRuleTests(TestCase):
     def public_facts(self):
         """(record, a field to change, a new value) for each kind of public fact."""
         return [
-            (make_organization(), "name", "Renamed organization"),
-            (make_source_document(), "title", "Renamed source"),
-            (make_program_area(), "name", "Renamed area"),
+            (make_organization(), "name_en", "Renamed organization"),
+            (make_source_document(), "title_en", "Renamed source"),
+            (make_program_area(), "name_en", "Renamed area"),
             (make_budget(self.published), "amount", "20.00"),
         ]
 
@@ -97,7 +97,7 @@ class ReviewRuleTests(TestCase):
     def test_data_entry_still_adds_reference_data(self):
         self.client.force_login(self.official)
         response = self.client.post(
-            reverse("admin:grants_sourcedocument_add"), {"title": "New source"}
+            reverse("admin:grants_sourcedocument_add"), {"title_en": "New source"}
         )
         self.assertEqual(response.status_code, 302)
         self.assertTrue(SourceDocument.objects.filter(title="New source").exists())

@@ -95,13 +95,18 @@ class TrigramIndexTests(TestCase):
                 ["%gin_trgm_ops%"],
             )
             names = {row[0] for row in cursor.fetchall()}
+        # The texts' indexes are per language (grants 0016, indicators 0008).
         self.assertLessEqual(
             {
                 "grants_agreement_code_trgm",
-                "grants_agreement_title_trgm",
-                "grants_amendment_title_trgm",
+                "grants_agreement_title_en_trgm",
+                "grants_agreement_title_es_trgm",
+                "grants_amendment_title_en_trgm",
+                "grants_amendment_title_es_trgm",
                 "indicators_result_location_trgm",
-                "indicators_result_disaggregation_trgm",
+                "indicators_result_disaggregation_en_trgm",
+                "indicators_result_disaggregation_es_trgm",
             },
             names,
         )
+        self.assertNotIn("grants_agreement_title_trgm", names)

@@ -65,12 +65,12 @@ class AdminStaleEditTests(TestCase):
     def test_second_of_two_stale_change_forms_is_refused(self):
         page_a = self.client.get(self.url)
         page_b = self.client.get(self.url)
-        first = self.client.post(self.url, admin_post_data(page_a, title="First"))
+        first = self.client.post(self.url, admin_post_data(page_a, title_en="First"))
         self.assertEqual(first.status_code, 302)
         second = self.client.post(
             self.url,
             admin_post_data(
-                page_b, title="Second", **{"amendments-0-title": "Changed too"}
+                page_b, title_en="Second", **{"amendments-0-title_en": "Changed too"}
             ),
         )
         self.assertEqual(second.status_code, 200)
@@ -89,7 +89,7 @@ class AdminStaleEditTests(TestCase):
         other.save()
         response = self.client.post(
             self.url,
-            admin_post_data(page, title="Mine", **{"amendments-0-amount": "150.00"}),
+            admin_post_data(page, title_en="Mine", **{"amendments-0-amount": "150.00"}),
         )
         self.assertContains(response, STALE)
         self.agreement.refresh_from_db()
@@ -100,7 +100,9 @@ class AdminStaleEditTests(TestCase):
 
     def test_race_after_validation_is_refused_by_save_and_rolled_back(self):
         page = self.client.get(self.url)
-        data = admin_post_data(page, title="Mine", **{"amendments-0-amount": "150.00"})
+        data = admin_post_data(
+            page, title_en="Mine", **{"amendments-0-amount": "150.00"}
+        )
 
         def someone_else_saves(form):
             # Passes validation, then another person saves the amendment before ours.
@@ -219,8 +221,9 @@ class DatabaseDefaultTests(TestCase):
     def test_a_row_inserted_by_raw_sql_starts_at_version_1(self):
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO grants_organization (name, acronym, kind, country) "
-                "VALUES ('Raw', '', 'ngo', '')"
+                "INSERT INTO grants_organization "
+                "(name, name_en, acronym, kind, country) "
+                "VALUES ('Raw', 'Raw', '', 'ngo', '')"
             )
         organization = Organization.objects.get(name="Raw")
         self.assertEqual(organization.version, 1)

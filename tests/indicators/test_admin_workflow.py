@@ -218,7 +218,7 @@ class ResultWorkflowTests(TestCase):
         page = self.client.get(url)
         response = self.client.post(
             url,
-            admin_post_data(page, name="Renamed", **{"results-0-actual_value": "7"}),
+            admin_post_data(page, name_en="Renamed", **{"results-0-actual_value": "7"}),
         )
         self.assertContains(response, "is locked for you")
         result.refresh_from_db()
@@ -280,7 +280,7 @@ class ResultWorkflowTests(TestCase):
         self.client.force_login(self.reviewer)
         page = self.client.get(change_url(result))
         response = self.client.post(
-            change_url(result), admin_post_data(page, comment="Typo fixed")
+            change_url(result), admin_post_data(page, comment_en="Typo fixed")
         )
         self.assertContains(response, "say why you are changing it")
         result.refresh_from_db()
@@ -288,7 +288,7 @@ class ResultWorkflowTests(TestCase):
         response = self.client.post(
             change_url(result),
             admin_post_data(
-                page, comment="Typo fixed", change_reason="Errata del informe"
+                page, comment_en="Typo fixed", change_reason="Errata del informe"
             ),
         )
         self.assertEqual(response.status_code, 302)

@@ -623,7 +623,7 @@ class StreamedExportTests(TestCase):
         self.client.force_login(user)
         response = self.client.post(
             reverse("admin:grants_organization_add"),
-            {"name": "Ministry\x0bof Health", "kind": "government", "version": 1},
+            {"name_en": "Ministry\x0bof Health", "kind": "government", "version": 1},
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "U+000B")

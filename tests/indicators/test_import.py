@@ -25,6 +25,13 @@ HEADER = (
     "indicator,agreement,period_start,period_end,baseline_value,baseline_year,"
     "target_value,actual_value,location,disaggregation,comment"
 )
+# The templates carry a column per language of each text; the plain columns above
+# (files made before) are still read, as the original language's.
+TEMPLATE_HEADER = (
+    "indicator,agreement,period_start,period_end,baseline_value,baseline_year,"
+    "target_value,actual_value,location,disaggregation_en,disaggregation_es,"
+    "comment_en,comment_es"
+)
 CSV_FORMAT = "0"
 
 
@@ -252,12 +259,14 @@ class ResultImportTests(ImportTestCase):
             reverse("admin:indicators_result_import_template", args=["csv"])
         )
         self.assertEqual(response.status_code, 200)
-        self.assertTrue(response.content.startswith(b"\xef\xbb\xbf" + HEADER.encode()))
+        self.assertTrue(
+            response.content.startswith(b"\xef\xbb\xbf" + TEMPLATE_HEADER.encode())
+        )
         xlsx = self.client.get(
             reverse("admin:indicators_result_import_template", args=["xlsx"])
         )
         sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-        self.assertEqual([c.value for c in sheet[1]], HEADER.split(","))
+        self.assertEqual([c.value for c in sheet[1]], TEMPLATE_HEADER.split(","))
         missing = self.client.get(
             reverse("admin:indicators_result_import_template", args=["pdf"])
         )

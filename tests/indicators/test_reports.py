@@ -91,12 +91,12 @@ class ResultReportTests(TestCase):
         row = self.download()[1]
         expected = {
             "indicator_code": "forest-area",
-            "indicator": "Superficie de bosque",
+            "indicator_en": "Superficie de bosque",
             "unit": "hectares",
             "measure": "number",
             "aggregation": "latest",
             "program_area_code": "natural-resources",
-            "program_area": "Recursos naturales",
+            "program_area_en": "Recursos naturales",
             "agreement_code": "527-0427",
             "period_start": "2022-01-01",
             "period_end": "2022-12-31",
@@ -106,8 +106,8 @@ class ResultReportTests(TestCase):
             "actual_value": "1.00",
             "percent_of_target": "33.33",
             "location": "Región Ñuñoa",
-            "disaggregation": "'=mujeres",
-            "source": "Peru News",
+            "disaggregation_en": "'=mujeres",
+            "source_en": "Peru News",
             "source_url": "https://example.org/n",
         }
         self.assertEqual({key: row[key] for key in expected}, expected)
@@ -173,8 +173,8 @@ class EveryReportOnDemoDataTests(TestCase):
         "program-areas": (["code"], ["code"]),
         "indicators": (["code"], ["code"]),
         "results": (
-            ["indicator_code", "agreement_code", "period_start", "location", "disaggregation"],
-            ["indicator__code", "agreement__code", "period_start", "location", "disaggregation"],
+            ["indicator_code", "agreement_code", "period_start", "location", "disaggregation_en"],
+            ["indicator__code", "agreement__code", "period_start", "location", "disaggregation_en"],
         ),
     }  # fmt: skip
 

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from grants import languages
 from grants.cache import bump_public_version
 from grants.models import (
     Agreement,
@@ -708,6 +709,7 @@ def make_results(rng, count, agreement_rows, indicators, sources):
                 baseline = rng.randrange(0, actual + 1) // unit * unit
                 baseline_year = period_start.year - rng.randrange(1, 4)
             status = rng.choice(statuses)
+            comment = "" if rng.random() < 0.9 else "Cifra preliminar del socio."
             yield (
                 indicator_pk,
                 agreement_pks[agreement_index],
@@ -719,7 +721,11 @@ def make_results(rng, count, agreement_rows, indicators, sources):
                 money(actual),
                 LOCATIONS[location],
                 DISAGGREGATIONS[group],
-                "" if rng.random() < 0.9 else "Cifra preliminar del socio.",
+                comment,
+                # The same texts in their per-language columns, as the ORM writes
+                # them (the original language's; grants.languages).
+                DISAGGREGATIONS[group],
+                comment,
                 rng.choice(sources).pk if rng.random() < 0.7 else None,
                 status,
                 "Falta el documento de respaldo."
@@ -746,6 +752,8 @@ RESULT_FIELDS = [
     "location",
     "disaggregation",
     "comment",
+    languages.column("disaggregation", languages.original_language()),
+    languages.column("comment", languages.original_language()),
     "source",
     "status",
     "return_reason",

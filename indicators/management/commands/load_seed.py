@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from grants import languages
 from grants.models import (
     Agreement,
     AgreementKind,
@@ -33,49 +34,126 @@ from indicators.models import (
     Unit,
 )
 
+# The record's texts in English (the original: the source article is in English) and
+# Spanish. The Spanish is the team's translation where it is not quoted (the source
+# notes say so); the agreements' and areas' Spanish names follow the Peruvian
+# government's usage ("Convenio de Donación", "Convenio General de Cooperación
+# Técnica").
+TRANSLATION_NOTE = (
+    "The Spanish wording of this record is the team's translation where it is not "
+    "quoted.",
+    "La redacción en español de este registro es traducción del equipo donde no se "
+    "cita textualmente.",
+)
+
+
+def texts(field, english, spanish):
+    """`field`'s values in English and Spanish, as their columns."""
+    return {
+        languages.column(field, "en"): english,
+        languages.column(field, "es"): spanish,
+    }
+
+
+SOURCE_TITLE = (
+    "Peru and the United States: Donation Agreement 527-0427 amended",
+    "Perú y Estados Unidos: se modifica el Convenio de Donación 527-0427",
+)
 SOURCE = {
-    "title": "Peru and the United States: Donation Agreement 527-0427 amended",
+    **texts("title", *SOURCE_TITLE),
     "publisher": "Peru News",
-    "notes": (
+    **texts(
+        "notes",
         "News item on Peru–United States cooperation. It states the +92.5 million USD "
-        "amendment for 2023–2024, the cumulative 202.9 million, the program areas and the "
-        "results below. It gives no URL or date in our copy; the title is descriptive."
+        "amendment for 2023–2024, the cumulative 202.9 million, the program areas and "
+        "the results below. It gives no URL or date in our copy; the title is "
+        "descriptive. " + TRANSLATION_NOTE[0],
+        "Nota de prensa sobre la cooperación entre el Perú y los Estados Unidos. "
+        "Informa la enmienda de +92,5 millones de USD para 2023–2024, el total "
+        "acumulado de 202,9 millones, las áreas de programa y los resultados "
+        "siguientes. Nuestra copia no da dirección web ni fecha; el título es "
+        "descriptivo. " + TRANSLATION_NOTE[1],
     ),
 }
 
+# code, (English name, Spanish name)
 PROGRAM_AREAS = [
-    ("social-economic-development", "Social and economic development"),
-    ("natural-resources", "Sustainable management of natural resources"),
-    ("environmental-crimes", "Fight against environmental crimes"),
+    (
+        "social-economic-development",
+        ("Social and economic development", "Desarrollo social y económico"),
+    ),
+    (
+        "natural-resources",
+        (
+            "Sustainable management of natural resources",
+            "Manejo sostenible de los recursos naturales",
+        ),
+    ),
+    (
+        "environmental-crimes",
+        ("Fight against environmental crimes", "Lucha contra los delitos ambientales"),
+    ),
     (
         "anti-corruption-governance",
-        "Anti-corruption, transparency, governance and human rights",
+        (
+            "Anti-corruption, transparency, governance and human rights",
+            "Lucha contra la corrupción, transparencia, gobernabilidad y derechos "
+            "humanos",
+        ),
     ),
-    ("illicit-drugs", "Fight against illicit drug trafficking"),
-    ("migrant-integration", "Socioeconomic integration of migrants and refugees"),
+    (
+        "illicit-drugs",
+        (
+            "Fight against illicit drug trafficking",
+            "Lucha contra el tráfico ilícito de drogas",
+        ),
+    ),
+    (
+        "migrant-integration",
+        (
+            "Socioeconomic integration of migrants and refugees",
+            "Integración socioeconómica de migrantes y refugiados",
+        ),
+    ),
 ]
 
 PERIOD_2018_2022 = (datetime.date(2018, 1, 1), datetime.date(2022, 12, 31))
 PERIOD_2022 = (datetime.date(2022, 1, 1), datetime.date(2022, 12, 31))
-IMPLIED = "The article does not state the period; 2018–2022 is implied by the context."
-YEARS_AS_DATES = "The article gives years only; recorded as 1 January to 31 December."
+IMPLIED = (
+    "The article does not state the period; 2018–2022 is implied by the context.",
+    "El artículo no indica el período; 2018–2022 se deduce del contexto.",
+)
+YEARS_AS_DATES = (
+    "The article gives years only; recorded as 1 January to 31 December.",
+    "El artículo da solo años; se registra del 1 de enero al 31 de diciembre.",
+)
 
-# code, name, area, unit, measure, aggregation, value, period, comment
+# code, (name in English, Spanish), area, unit, measure, aggregation, value, period,
+# (comment in English, Spanish)
 INDICATORS = [
     (
         "rural-families-improved-living",
-        "Rural families with improved living conditions (coffee and cacao)",
+        (
+            "Rural families with improved living conditions (coffee and cacao)",
+            "Familias rurales con mejores condiciones de vida (café y cacao)",
+        ),
         "social-economic-development",
         Unit.FAMILIES,
         Measure.NUMBER,
         Aggregation.LATEST,
         Decimal("87000"),
         PERIOD_2018_2022,
-        "The article says “more than 87,000 families”. " + YEARS_AS_DATES,
+        (
+            "The article says “more than 87,000 families”. " + YEARS_AS_DATES[0],
+            "El artículo dice «más de 87 000 familias». " + YEARS_AS_DATES[1],
+        ),
     ),
     (
         "rural-families-income-increase",
-        "Increase in income of rural families (coffee and cacao)",
+        (
+            "Increase in income of rural families (coffee and cacao)",
+            "Aumento de los ingresos de las familias rurales (café y cacao)",
+        ),
         "social-economic-development",
         Unit.PERCENT,
         Measure.PERCENTAGE,
@@ -86,7 +164,10 @@ INDICATORS = [
     ),
     (
         "rural-communities-connected",
-        "Rural communities connected to internet and markets",
+        (
+            "Rural communities connected to internet and markets",
+            "Comunidades rurales conectadas a internet y a los mercados",
+        ),
         "social-economic-development",
         Unit.COMMUNITIES,
         Measure.NUMBER,
@@ -97,7 +178,10 @@ INDICATORS = [
     ),
     (
         "forest-area-better-managed",
-        "Forest area with better resource management",
+        (
+            "Forest area with better resource management",
+            "Superficie de bosque con mejor manejo de los recursos",
+        ),
         "natural-resources",
         Unit.HECTARES,
         Measure.NUMBER,
@@ -108,7 +192,10 @@ INDICATORS = [
     ),
     (
         "people-trained-natural-resources",
-        "People trained, including native-community members and public officials",
+        (
+            "People trained, including native-community members and public officials",
+            "Personas capacitadas, entre ellas miembros de comunidades nativas y funcionarios públicos",
+        ),
         "natural-resources",
         Unit.PEOPLE,
         Measure.NUMBER,
@@ -119,7 +206,10 @@ INDICATORS = [
     ),
     (
         "ghg-emissions-reduced",
-        "Greenhouse-gas emissions reduced",
+        (
+            "Greenhouse-gas emissions reduced",
+            "Emisiones de gases de efecto invernadero reducidas",
+        ),
         "natural-resources",
         Unit.TCO2E,
         Measure.NUMBER,
@@ -130,7 +220,10 @@ INDICATORS = [
     ),
     (
         "external-supervision-mechanisms",
-        "External supervision mechanisms for public resources supported",
+        (
+            "External supervision mechanisms for public resources supported",
+            "Mecanismos de vigilancia externa de los recursos públicos apoyados",
+        ),
         "anti-corruption-governance",
         Unit.MECHANISMS,
         Measure.NUMBER,
@@ -141,7 +234,10 @@ INDICATORS = [
     ),
     (
         "trafficking-victims-supported",
-        "Human-trafficking victims given psychological, social and legal support",
+        (
+            "Human-trafficking victims given psychological, social and legal support",
+            "Víctimas de trata de personas con apoyo psicológico, social y legal",
+        ),
         "anti-corruption-governance",
         Unit.PEOPLE,
         Measure.NUMBER,
@@ -152,7 +248,10 @@ INDICATORS = [
     ),
     (
         "migrants-employability-business",
-        "Migrants and refugees helped with employability or a business",
+        (
+            "Migrants and refugees helped with employability or a business",
+            "Migrantes y refugiados apoyados en su empleabilidad o emprendimiento",
+        ),
         "migrant-integration",
         Unit.PEOPLE,
         Measure.NUMBER,
@@ -185,26 +284,48 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         self.changes = 0
 
+        original = languages.column("title", "en")
         source = self.put(
-            SourceDocument, {"title": SOURCE["title"]}, **_without(SOURCE, "title")
+            SourceDocument,
+            {original: SOURCE[original]},
+            **_without(SOURCE, original),
         )
         peru = self.put(
             Organization,
-            {"name": "Government of Peru"},
+            {languages.column("name", "en"): "Government of Peru"},
+            **texts("name", "Government of Peru", "Gobierno del Perú"),
             kind=OrganizationKind.GOVERNMENT,
             country="PE",
         )
         usa = self.put(
             Organization,
-            {"name": "Government of the United States of America"},
-            acronym="USG",
+            {
+                languages.column(
+                    "name", "en"
+                ): "Government of the United States of America"
+            },
+            **texts(
+                "name",
+                "Government of the United States of America",
+                "Gobierno de los Estados Unidos de América",
+            ),
+            **texts("acronym", "USG", "USG"),
             kind=OrganizationKind.GOVERNMENT,
             country="US",
         )
         usaid = self.put(
             Organization,
-            {"name": "United States Agency for International Development"},
-            acronym="USAID",
+            {
+                languages.column(
+                    "name", "en"
+                ): "United States Agency for International Development"
+            },
+            **texts(
+                "name",
+                "United States Agency for International Development",
+                "Agencia de los Estados Unidos para el Desarrollo Internacional",
+            ),
+            **texts("acronym", "USAID", "USAID"),
             kind=OrganizationKind.BILATERAL,
             country="US",
             iati_identifier="US-GOV-1",
@@ -213,40 +334,59 @@ class Command(BaseCommand):
         areas = {}
         for order, (code, name) in enumerate(PROGRAM_AREAS, start=1):
             areas[code] = self.put(
-                ProgramArea, {"code": code}, name=name, display_order=order
+                ProgramArea, {"code": code}, **texts("name", *name), display_order=order
             )
 
         published = {"publication": PublicationState.PUBLISHED}
         framework = self.put(
             Agreement,
             {"code": "PE-US-1951"},
-            title="General Agreement on Technical Cooperation between Peru and the United States (1951)",
+            **texts(
+                "title",
+                "General Agreement on Technical Cooperation between Peru and the "
+                "United States (1951)",
+                "Convenio General de Cooperación Técnica de 1951 entre el Perú y los "
+                "Estados Unidos de América",
+            ),
             kind=AgreementKind.FRAMEWORK,
             donor=usa,
             recipient=peru,
             currency="USD",
             status=AgreementStatus.ACTIVE,
-            summary=(
-                "The 1951 framework under which Peru–United States technical cooperation "
-                "agreements are signed. The code PE-US-1951 is ours: the article gives none, "
-                "nor the exact signing date."
+            **texts(
+                "summary",
+                "The 1951 framework under which Peru–United States technical "
+                "cooperation agreements are signed. The code PE-US-1951 is ours: the "
+                "article gives none, nor the exact signing date.",
+                "El marco de 1951 bajo el cual se firman los convenios de cooperación "
+                "técnica entre el Perú y los Estados Unidos. El código PE-US-1951 es "
+                "nuestro: el artículo no da ninguno, ni la fecha exacta de la firma.",
             ),
             **published,
         )
         donation = self.put(
             Agreement,
             {"code": "527-0427"},
-            title="Donation Agreement between the Government of Peru and the Government of "
-            "the United States of America",
+            **texts(
+                "title",
+                "Donation Agreement between the Government of Peru and the Government "
+                "of the United States of America",
+                "Convenio de Donación 527-0427 entre el Gobierno de la República del "
+                "Perú y el Gobierno de los Estados Unidos de América",
+            ),
             kind=AgreementKind.DONATION,
             framework=framework,
             donor=usa,
             recipient=peru,
             currency="USD",
             status=AgreementStatus.ACTIVE,
-            summary=(
+            **texts(
+                "summary",
                 "Donation agreement through USAID, under the 1951 General Agreement on "
-                "Technical Cooperation, funding six program areas."
+                "Technical Cooperation, funding six program areas.",
+                "Convenio de donación a través de USAID, en el marco del Convenio "
+                "General de Cooperación Técnica de 1951, que financia seis áreas de "
+                "programa.",
             ),
             **published,
         )
@@ -269,12 +409,20 @@ class Command(BaseCommand):
         self.put(
             Amendment,
             {"agreement": donation, "sequence": 1},
-            title="Obligations before this amendment",
+            **texts(
+                "title",
+                "Obligations before this amendment",
+                "Obligaciones anteriores a esta enmienda",
+            ),
             amount=Decimal("110400000.00"),
             amount_is_derived=True,
-            description=(
+            **texts(
+                "description",
                 "Derived: 202.9 million stated to date − 92.5 million added by this "
-                "amendment. The article does not itemize earlier obligations."
+                "amendment. The article does not itemize earlier obligations.",
+                "Derivado: 202,9 millones declarados a la fecha − 92,5 millones "
+                "añadidos por esta enmienda. El artículo no detalla las obligaciones "
+                "anteriores.",
             ),
             source=source,
             **published,
@@ -282,12 +430,20 @@ class Command(BaseCommand):
         self.put(
             Amendment,
             {"agreement": donation, "sequence": 2},
-            title="Amendment adding 92.5 million USD for 2023–2024",
+            **texts(
+                "title",
+                "Amendment adding 92.5 million USD for 2023–2024",
+                "Enmienda que añade 92,5 millones de USD para 2023–2024",
+            ),
             period_start=datetime.date(2023, 1, 1),
             period_end=datetime.date(2024, 12, 31),
             amount=Decimal("92500000.00"),
             stated_cumulative_total=Decimal("202900000.00"),
-            description="The article states the period as 2023–2024 (years only).",
+            **texts(
+                "description",
+                "The article states the period as 2023–2024 (years only).",
+                "El artículo indica el período 2023–2024 (solo años).",
+            ),
             source=source,
             **published,
         )
@@ -306,7 +462,7 @@ class Command(BaseCommand):
             indicator = self.put(
                 Indicator,
                 {"code": code},
-                name=name,
+                **texts("name", *name),
                 program_area=areas[area],
                 unit=unit,
                 measure=measure,
@@ -321,10 +477,10 @@ class Command(BaseCommand):
                     "period_start": period[0],
                     "period_end": period[1],
                     "location": "",
-                    "disaggregation": "",
+                    languages.column("disaggregation", "en"): "",
                 },
                 actual_value=value,
-                comment=comment,
+                **texts("comment", *comment),
                 source=source,
                 status=ResultStatus.APPROVED,
             )

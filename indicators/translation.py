@@ -1,0 +1,16 @@
+"""The texts of indicators and results kept in every language (grants/languages.py).
+Units are choices, translated with the interface."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import Indicator, Result
+
+
+@register([Indicator, Indicator.history.model])
+class IndicatorTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register([Result, Result.history.model])
+class ResultTranslation(TranslationOptions):
+    fields = ("comment", "disaggregation")
