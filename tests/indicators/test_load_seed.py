@@ -81,6 +81,17 @@ class LoadSeedTests(TestCase):
         self.assertEqual(snapshot(), first)
         self.assertIn("nothing changed", out.getvalue())
 
+    def test_it_runs_again_beside_the_demo_data(self):
+        # generate_demo's donors include a namesake of the seed's USAID.
+        call_command("load_seed", stdout=StringIO())
+        call_command("generate_demo", agreements=10, results=10, stdout=StringIO())
+        out = StringIO()
+        call_command("load_seed", stdout=out)
+        self.assertIn("nothing changed", out.getvalue())
+        self.assertEqual(
+            Organization.objects.filter(iati_identifier="US-GOV-1").count(), 1
+        )
+
     def test_a_hand_edit_is_restored_and_nothing_duplicated(self):
         call_command("load_seed", stdout=StringIO())
         Amendment.objects.filter(sequence=2).update(title="Edited by hand")
