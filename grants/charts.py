@@ -58,7 +58,11 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
     rows = []
     top = 0
     for bar in bars:
-        lines = _lines(bar.label)
+        # (text, in the label's own language): a label shown in another language
+        # than the visitor's is marked on a line of its own, so it wraps as well.
+        lines = [(line, True) for line in _lines(bar.label)]
+        if bar.lang:
+            lines.append((f"({languages.only_in(bar.lang)})", False))
         label_height = len(lines) * LINE_HEIGHT
         bar_width = length(bar.value)
         marker_x = length(bar.marker) if bar.marker is not None else 0.0
@@ -71,11 +75,10 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
         row = {
             "label": bar.label,
             "label_lines": [
-                (line, _coord(top + 14 + n * LINE_HEIGHT))
-                for n, line in enumerate(lines)
+                (line, _coord(top + 14 + n * LINE_HEIGHT), own)
+                for n, (line, own) in enumerate(lines)
             ],
             "lang": bar.lang,
-            "lang_marker": languages.only_in(bar.lang) if bar.lang else "",
             "text": bar.text,
             "css": bar.css,
             "bar_y": _coord(bar_top),

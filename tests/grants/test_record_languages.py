@@ -5,6 +5,7 @@ language, the admin's side-by-side form and missing-translation filter."""
 import csv
 import io
 import re
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -269,3 +270,26 @@ class AdminLanguagesTests(TestCase):
         self.assertFalse(document.title_en)
         response = self.client.post(url, {"publisher": "Nadie"})
         self.assertContains(response, "Give the title in at least one language.")
+
+
+class ChartLabelLanguageTests(TestCase):
+    def test_a_label_in_another_language_is_marked_on_a_line_of_its_own(self):
+        from django.utils import translation
+
+        from grants.charts import Bar, bar_chart
+
+        label = "Natural resources and the environment in the Amazon basin of Peru"
+        with translation.override("es"):
+            chart = bar_chart(
+                [Bar(label=label, value=Decimal(1), text="USD 1", lang="en")],
+                chart_id="c",
+                title="t",
+                description="d",
+            )
+        lines = chart["rows"][0]["label_lines"]
+        # The label wraps in its own language; the marker, in the visitor's, is
+        # the last line (so it wraps too, and never widens a phone's page).
+        self.assertEqual(" ".join(line for line, _y, own in lines if own), label)
+        self.assertEqual(lines[-1][0], "(solo en inglés)")
+        self.assertFalse(lines[-1][2])
+        self.assertTrue(all(own for _line, _y, own in lines[:-1]))

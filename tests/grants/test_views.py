@@ -218,7 +218,7 @@ class PublicPagesTests(SeedWithDraftsMixin, TestCase):
         )
         self.assertNotContains(response, "…")
         # A long label is wrapped on whole words, every word kept.
-        lines = [line for row in chart["rows"] for line, _y in row["label_lines"]]
+        lines = [line for row in chart["rows"] for line, _y, _own in row["label_lines"]]
         self.assertTrue(all(len(line) <= 46 for line in lines), lines)
         self.assertEqual(" ".join(lines).split(), " ".join(labels).split())
 
