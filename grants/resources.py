@@ -314,7 +314,16 @@ def decimal_field(name):
     return fields.Field(attribute=name, column_name=name, widget=StrictDecimalWidget())
 
 
-class AmendmentResource(StaffImportResource):
+class PublicationDraftResource(StaffImportResource):
+    """Rows with a publication of their own (amendments, disbursements) arrive as
+    drafts."""
+
+    def make_draft(self, instance, user):
+        instance.publication = PublicationState.DRAFT
+        instance.published_at = None
+
+
+class AmendmentResource(PublicationDraftResource):
     agreement = fields.Field(
         attribute="agreement", column_name="agreement", widget=CodeWidget(Agreement)
     )
@@ -375,10 +384,6 @@ class AmendmentResource(StaffImportResource):
             ) % {"object": instance}
         return ""
 
-    def make_draft(self, instance, user):
-        instance.publication = PublicationState.DRAFT
-        instance.published_at = None
-
 
 class ChoiceWidget(widgets.CharWidget):
     """A choice by its code or its label in either language ("disbursement",
@@ -403,7 +408,7 @@ class ChoiceWidget(widgets.CharWidget):
         )
 
 
-class DisbursementResource(StaffImportResource):
+class DisbursementResource(PublicationDraftResource):
     """Payments keyed by agreement, kind, date and amount: importing the same file
     twice changes nothing (a payment has no number of its own in the sources)."""
 
@@ -462,7 +467,3 @@ class DisbursementResource(StaffImportResource):
                 "before an import can change it."
             ) % {"object": instance}
         return ""
-
-    def make_draft(self, instance, user):
-        instance.publication = PublicationState.DRAFT
-        instance.published_at = None

@@ -7,14 +7,16 @@ Kept apart from the migrations that use it; the loader skips modules named "_...
 from django.db import migrations
 
 
-def create_trigram_indexes(indexes):
+def postgres_indexes(indexes, definition):
+    """(name, table, column) indexes created on PostgreSQL only, each as
+    `definition(column)` (the part after ON "table"), dropped going back."""
+
     def forwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
         for name, table, column in indexes:
             schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
-                f'USING gin (grants_fold("{column}") gin_trgm_ops)'
+                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" {definition(column)}'
             )
 
     def backwards(apps, schema_editor):
@@ -24,6 +26,12 @@ def create_trigram_indexes(indexes):
             schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
     return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+def create_trigram_indexes(indexes):
+    return postgres_indexes(
+        indexes, lambda column: f'USING gin (grants_fold("{column}") gin_trgm_ops)'
+    )
 
 
 def analyze(*tables):
@@ -44,23 +52,7 @@ def create_nulls_first_sort_indexes(indexes):
     """`(column ASC NULLS FIRST, id)` indexes: a sort that takes an empty value as the
     smallest (SQLite's order, kept on PostgreSQL too: grants.tables.nulls_smallest)
     read from the index in both directions. SQLite's own indexes already order so."""
-
-    def forwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for name, table, column in indexes:
-            schema_editor.execute(
-                f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
-                f'("{column}" ASC NULLS FIRST, "id" ASC)'
-            )
-
-    def backwards(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for name, _table, _column in indexes:
-            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-    return migrations.RunPython(forwards, backwards, elidable=False)
+    return postgres_indexes(indexes, lambda column: f'("{column}" ASC NULLS FIRST, "id" ASC)')
 
 
 def drop_trigram_indexes(indexes):
