@@ -114,7 +114,7 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
 
 # Step lines over time (an agreement's committed and disbursed totals) -------------
 
-LINE_WIDTH, LINE_HEIGHT = 420, 230
+STEP_WIDTH, STEP_HEIGHT = 420, 230  # of the whole step chart
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 4, 416, 28, 196
 
 
@@ -161,8 +161,8 @@ def step_chart(series, *, chart_id, title, description, top_text):
         "id": chart_id,
         "title": title,
         "description": description,
-        "width": LINE_WIDTH,
-        "height": LINE_HEIGHT,
+        "width": STEP_WIDTH,
+        "height": STEP_HEIGHT,
         "lines": lines,
         "top_text": top_text,
         "top_y": _coord(PLOT_TOP - 8),

@@ -221,6 +221,15 @@ class PublicPagesTests(SeedWithDraftsMixin, TestCase):
         lines = [line for row in chart["rows"] for line, _y, _own in row["label_lines"]]
         self.assertTrue(all(len(line) <= 46 for line in lines), lines)
         self.assertEqual(" ".join(lines).split(), " ".join(labels).split())
+        # Each bar is drawn just under its label's last line, and the next label
+        # just under the bar: nothing overlaps, no row is padded.
+        top = 0.0
+        for row in chart["rows"]:
+            label_ys = [float(y) for _line, y, _own in row["label_lines"]]
+            self.assertEqual(label_ys[0], top + 14)
+            self.assertEqual(float(row["bar_y"]), top + 18 * len(label_ys) + 4)
+            top = float(row["bar_y"]) + chart["bar_height"] + 14
+        self.assertEqual(float(chart["height"]), top + 4)
 
     def test_a_framework_shows_what_was_signed_under_it(self):
         framework = reverse("grants:agreement-detail", kwargs={"code": "PE-US-1951"})
