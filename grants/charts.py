@@ -20,7 +20,8 @@ CHAR_WIDTH = 8  # average width of a character of the value text, in SVG units
 @dataclass
 class Bar:
     label: str
-    value: Decimal
+    # None: nothing to draw (a period with only its target), `text` says why.
+    value: Decimal | None
     text: str
     base: Decimal | None = None
     marker: Decimal | None = None
@@ -44,7 +45,7 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
     """Horizontal bars, one per row, scaled to the largest value or marker. Negative
     values are drawn as empty bars (their numbers are in the table)."""
     scale_max = max(
-        [max(bar.value, 0) for bar in bars]
+        [max(bar.value, 0) for bar in bars if bar.value is not None]
         + [max(bar.marker, 0) for bar in bars if bar.marker is not None]
         + [max(bar.base, 0) for bar in bars if bar.base is not None]
         + [Decimal(0)]
@@ -67,7 +68,11 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
         bar_width = length(bar.value)
         marker_x = length(bar.marker) if bar.marker is not None else 0.0
         value_x = max(bar_width, marker_x) + 6
-        value_inside = value_x + len(bar.text) * CHAR_WIDTH > WIDTH
+        # (Without a value there is no bar to write in: the text fits after the
+        # marker, which is at most BAR_AREA.)
+        value_inside = (
+            bar.value is not None and value_x + len(bar.text) * CHAR_WIDTH > WIDTH
+        )
         if value_inside:
             # No room after the bar: write the value inside it, from its end.
             value_x = bar_width - 6
@@ -82,7 +87,7 @@ def bar_chart(bars, *, chart_id, title, description, marker_legend=""):
             "text": bar.text,
             "css": bar.css,
             "bar_y": _coord(bar_top),
-            "bar_w": _coord(max(bar_width, 1.0)),
+            "bar_w": _coord(max(bar_width, 1.0)) if bar.value is not None else None,
             "value_x": _coord(value_x),
             "value_inside": value_inside,
             "value_y": _coord(bar_top + BAR_HEIGHT - 3),

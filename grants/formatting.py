@@ -61,6 +61,14 @@ def quantity(value):
     return number_format(value, use_l10n=True, force_grouping=True)
 
 
+def reported(value):
+    """A result's actual value, or that it is not reported yet (a period with only
+    its target, `Result.is_reported`)."""
+    if value is None:
+        return _("not reported yet")
+    return quantity(value)
+
+
 def period(start, end):
     """A period as years when it covers whole years ("2018–2022"), else as dates."""
     return _period(start, end, get_language())

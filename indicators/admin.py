@@ -17,6 +17,7 @@ from grants.admin_workflow import (
     ask_reason_then,
     run_all_or_nothing,
 )
+from grants.formatting import reported
 
 from .models import NEWEST_FIRST, Indicator, Result, ResultStatus
 from .reports import RESULTS
@@ -115,7 +116,13 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin, RecordTextsAdmin):
     ]
     list_display_links = ["indicator_display"]
     list_select_related = ["indicator", "agreement", "entered_by", "approved_by"]
-    list_filter = ["status", "indicator__program_area", "indicator__unit"]
+    list_filter = [
+        "status",
+        # Empty: a period with only its target, not reported yet.
+        ("actual_value", admin.EmptyFieldListFilter),
+        "indicator__program_area",
+        "indicator__unit",
+    ]
     search_fields = [
         "indicator__code",
         "indicator__name",
@@ -167,6 +174,8 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin, RecordTextsAdmin):
 
     @admin.display(description=gettext_lazy("actual value"), ordering="actual_value")
     def value_display(self, obj):
+        if obj.actual_value is None:
+            return reported(None)
         value = number_format(obj.actual_value, force_grouping=True)
         return f"{value} {obj.indicator.get_unit_display()}"
 

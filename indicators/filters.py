@@ -2,6 +2,7 @@
 
 import django_filters
 
+from django import forms
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,21 @@ class ResultFilter(SearchFilterSet):
     period_year = YearFilter(label=_("Period covers year"), method="filter_period_year")
     location = django_filters.CharFilter(
         label=_("Location"), method="filter_location", max_length=100
+    )
+    # Yes: periods with an actual value; no: periods with only their target, not
+    # reported yet (Result.is_reported).
+    reported = django_filters.BooleanFilter(
+        label=_("Reported"),
+        field_name="actual_value",
+        lookup_expr="isnull",
+        exclude=True,
+        widget=forms.Select(
+            choices=[
+                ("", _("Any")),
+                ("true", _("Reported")),
+                ("false", _("Target only")),
+            ]
+        ),
     )
 
     class Meta:

@@ -218,6 +218,10 @@ class ResultQuerySet(models.QuerySet):
         indicators_result_ind_newest serve."""
         return self.order_by(*NEWEST_FIRST)
 
+    def reported(self):
+        """Periods with an actual value (`Result.is_reported`): what totals add up."""
+        return self.filter(actual_value__isnull=False)
+
     def public(self):
         """Approved results of published indicators (and of published agreements, where
         linked): drafts, submitted and returned results are excluded."""
@@ -263,7 +267,12 @@ class Result(VersionedModel):
     target_value = value_field(_("target"), null=True, blank=True)
     actual_value = value_field(
         _("actual value"),
-        help_text=_("In the indicator's unit, e.g. 87000 (families)."),
+        null=True,
+        blank=True,
+        help_text=_(
+            "In the indicator's unit, e.g. 87000 (families). Empty while the period's "
+            "target is set and its result not reported yet."
+        ),
     )
     location = models.CharField(
         _("location"),
@@ -375,8 +384,16 @@ class Result(VersionedModel):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(
-                    actual_value__gte=-MONEY_LIMIT, actual_value__lte=MONEY_LIMIT
+                condition=Q(actual_value__isnull=False) | Q(target_value__isnull=False),
+                name="indicators_result_actual_or_target",
+                violation_error_message=_(
+                    "Give the actual value, or the target of a period not reported yet."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(actual_value__isnull=True)
+                    | Q(actual_value__gte=-MONEY_LIMIT, actual_value__lte=MONEY_LIMIT)
                 )
                 & (
                     Q(target_value__isnull=True)
@@ -449,7 +466,13 @@ class Result(VersionedModel):
         )
 
     @property
+    def is_reported(self) -> bool:
+        """A period whose actual value is known; one without it holds only its target
+        (a plan, as IATI periods with a target and no actual): it counts in no total."""
+        return self.actual_value is not None
+
+    @property
     def percent_of_target(self):
-        if self.target_value in (None, 0):
+        if self.actual_value is None or self.target_value in (None, 0):
             return None
         return self.actual_value * 100 / self.target_value

@@ -218,7 +218,10 @@ RESULTS = register(
                 "actual_value",
                 "actual_value",
                 Kind.DECIMAL,
-                _("Value achieved in the period, in the indicator's unit."),
+                _(
+                    "Value achieved in the period, in the indicator's unit; empty for "
+                    "a period with only its target, not reported yet."
+                ),
             ),
             Column(
                 "percent_of_target",

@@ -82,7 +82,16 @@ class ResultResource(StaffImportResource):
             "location": "San Martín",
             "comment_en": "Coffee and cacao families; figure of the annual report.",
             "comment_es": "Familias cafetaleras y cacaoteras; cifra del informe anual.",
-        }
+        },
+        {
+            # A period planned, not reported yet: its target and no actual value.
+            "indicator": "rural-families-improved-living",
+            "agreement": "527-0427",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "target_value": "95000",
+            "location": "San Martín",
+        },
     ]
 
     def locked_reason(self, instance):

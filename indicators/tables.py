@@ -3,8 +3,8 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from grants.formatting import period, quantity
-from grants.tables import NUM, SiteTable, sortable
+from grants.formatting import period, quantity, reported
+from grants.tables import NUM, SiteTable, nulls_smallest, sortable
 
 from .models import Indicator, Result
 
@@ -85,7 +85,11 @@ class ResultTable(SiteTable):
         verbose_name=_("Target"), attrs=NUM, order_by=sortable("target_value")
     )
     actual_value = tables.Column(
-        verbose_name=_("Actual"), attrs=NUM, order_by=sortable("actual_value")
+        verbose_name=_("Actual"),
+        attrs=NUM,
+        order_by=sortable("actual_value"),
+        # Rendered when empty too: a period with only its target is "not reported yet".
+        empty_values=(),
     )
     unit = tables.Column(
         verbose_name=_("Unit"),
@@ -134,4 +138,12 @@ class ResultTable(SiteTable):
         return quantity(value)
 
     def render_actual_value(self, value):
-        return quantity(value)
+        return reported(value)
+
+    # Empty values (no target; not reported yet) sort as the smallest on every
+    # database.
+    def order_target_value(self, queryset, is_descending):
+        return nulls_smallest(queryset, "target_value", is_descending), True
+
+    def order_actual_value(self, queryset, is_descending):
+        return nulls_smallest(queryset, "actual_value", is_descending), True

@@ -6,7 +6,7 @@ from django.views.generic import DetailView
 from grants import languages
 from grants.cache import remember
 from grants.charts import Bar, bar_chart
-from grants.formatting import period, quantity
+from grants.formatting import period, quantity, reported
 from grants.listing import ListPageView
 from grants.views import StaffAwareDetailMixin
 
@@ -32,7 +32,8 @@ class ResultListView(ListPageView):
     page_title = gettext_lazy("Results")
     intro = gettext_lazy(
         "Approved results of published indicators, each with its period and, where "
-        "reported, its baseline and target."
+        "reported, its baseline and target. A period planned and not reported yet "
+        "shows its target alone."
     )
 
 
@@ -40,15 +41,15 @@ INDICATOR_RESULTS_SHOWN = 100
 
 
 def results_summary(indicator, results):
-    """The indicator's total as its aggregation defines it, over the results without a
-    disaggregation (a group's value is part of the whole, not added to it); None when
-    the indicator is not summable or nothing is reported. With the figures around it,
-    computed by the database over all of `results` (one query, two for "latest")."""
-    whole = languages.blank_q("disaggregation")
+    """The indicator's total as its aggregation defines it, over the reported results
+    without a disaggregation (a group's value is part of the whole, not added to it;
+    a period with only its target counts in no total); None when the indicator is not
+    summable or nothing is reported. With the figures around it, computed by the
+    database over all of `results` (one query, two for "latest")."""
+    whole = languages.blank_q("disaggregation") & Q(actual_value__isnull=False)
     figures = results.aggregate(
         count=Count("pk"),
         with_target=Count("pk", filter=Q(target_value__isnull=False)),
-        latest_period_end=Max("period_end"),
         whole_count=Count("pk", filter=whole),
         whole_latest_end=Max("period_end", filter=whole),
         whole_sum=Sum("actual_value", filter=whole),
@@ -113,7 +114,8 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
                 "total": summary["total"],
                 "has_targets": summary["with_target"] > 0,
                 "chart": self.results_chart(indicator, latest),
-                "latest_period_end": summary["latest_period_end"],
+                # The period a "latest value" total is read from.
+                "latest_period_end": summary["whole_latest_end"],
             }
         )
         return context
@@ -140,7 +142,7 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
                 Bar(
                     label=label,
                     value=result.actual_value,
-                    text=quantity(result.actual_value),
+                    text=reported(result.actual_value),
                     marker=result.target_value,
                     marker_text=quantity(result.target_value),
                     css="" if result.is_public else "draft",

@@ -7,6 +7,7 @@ register = template.Library()
 
 register.filter("money", formatting.money)
 register.filter("quantity", formatting.quantity)
+register.filter("reported", formatting.reported)
 register.filter("share", formatting.share_text)
 
 

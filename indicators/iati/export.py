@@ -462,15 +462,19 @@ def result_element(indicator, rows):
         period = _sub(element, "period")
         _sub(period, "period-start", **{"iso-date": _date(row.period_start)})
         _sub(period, "period-end", **{"iso-date": _date(row.period_end)})
+        # The row's comment and our own fields go on its actual value, or on the
+        # target of a period not reported yet (a period with a target only).
+        carrier = None
         if row.target_value is not None:
-            target = _sub(period, "target", value=_number(row.target_value))
-            _dimension(target, row)
-        actual = _sub(period, "actual", value=_number(row.actual_value))
-        _dimension(actual, row)
+            carrier = _sub(period, "target", value=_number(row.target_value))
+            _dimension(carrier, row)
+        if row.actual_value is not None:
+            carrier = _sub(period, "actual", value=_number(row.actual_value))
+            _dimension(carrier, row)
         if row.comment:
-            _narratives(_sub(actual, "comment"), row, "comment")
+            _narratives(_sub(carrier, "comment"), row, "comment")
         _extension(
-            actual,
+            carrier,
             "result",
             {
                 "location": row.location,

@@ -86,7 +86,6 @@ logger = logging.getLogger(__name__)
 
 TWO_PLACES = Decimal("0.01")
 IMPORTED_AREA_CODE = "imported-from-iati"
-NO_ACTUAL_HEADER = "From IATI, periods without a numeric actual value:"
 REVIEWED_RESULTS = (ResultStatus.SUBMITTED, ResultStatus.APPROVED)
 
 
@@ -1106,17 +1105,6 @@ class ActivityImport:
 
     def write_indicator(self, agreement, area, data):
         description = data.description
-        if data.without_actual:
-            self.report.notes.append(
-                f"{data.where} {data.name[:60]!r}: {len(data.without_actual)} "
-                "period(s) without a numeric actual value kept in the indicator's "
-                "description, not as results"
-            )
-            description = "\n".join(
-                part
-                for part in (description, NO_ACTUAL_HEADER, *data.without_actual)
-                if part
-            )
         code = data.code or indicator_code(self.record.identifier, *data.position)
         indicator = Indicator.objects.filter(code=code).first()
         measure = data.measure or (

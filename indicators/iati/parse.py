@@ -151,7 +151,8 @@ class ResultRowRecord:
     period_start: datetime.date
     period_end: datetime.date
     disaggregation: str
-    actual_value: Decimal
+    # None for a period with a target and no actual value yet (Result.is_reported).
+    actual_value: Decimal | None
     target_value: Decimal | None
     baseline_year: int | None
     baseline_value: Decimal | None
@@ -170,7 +171,6 @@ class IndicatorRecord:
     summable: bool
     result_type: str
     rows: list[ResultRowRecord] = field(default_factory=list)
-    without_actual: list[str] = field(default_factory=list)
     # Our extension: the indicator as recorded.
     code: str = ""
     unit: str = ""
@@ -673,57 +673,83 @@ class ActivityParser:
                 f"{where} period #{p_index}: unreadable or reversed dates, left out"
             )
             return
-        targets = {dimensions(t): t.get("value") for t in period.findall("target")}
-        actuals = period.findall("actual")
-        if not actuals:
-            for dims, target in targets.items():
-                label = f" ({dims})" if dims else ""
-                record.without_actual.append(
-                    f"{start}–{end}{label}: target {target or '?'}"
-                )
-            return
-        for actual in actuals:
+        # A target and an actual value go together when their dimensions are the
+        # same (a group's actual is never measured against the whole's target); a
+        # target with no actual beside it is a period planned, not reported yet.
+        targets = {}
+        for element in period.findall("target"):
+            targets.setdefault(dimensions(element), element)
+        where_period = f"{where} period {start}–{end}"
+        seen = set()
+        for actual in period.findall("actual"):
             dims = dimensions(actual)
+            target = targets.pop(dims, None)
             value = parse_decimal(actual.get("value"))
-            target_text = targets.get(dims, targets.get(""))
             if value is None:
                 self.record.notes.append(
-                    f"{where} period {start}–{end}: actual "
-                    f"{actual.get('value')!r} is not a number, left out"
+                    f"{where_period}: actual {actual.get('value')!r} is not a number, "
+                    "left out" + (" (its target is kept)" if target is not None else "")
                 )
-                record.without_actual.append(
-                    f"{start}–{end}: actual {actual.get('value')!r}, "
-                    f"target {target_text or '?'}"
+                if target is not None:
+                    targets[dims] = target
+                continue
+            if dims in seen:
+                self.record.notes.append(
+                    f"{where_period}{' ' + dims if dims else ''}: a second actual left "
+                    "out"
                 )
                 continue
-            target = parse_decimal(target_text)
-            if target_text and target is None:
-                self.record.notes.append(
-                    f"{where} period {start}–{end}: target {target_text!r} is not "
-                    "a number, left out"
-                )
-            extra = actual.find(f"{{{NS}}}result")
-            if extra is not None:
-                year_text = extra.get("baseline-year", "")
-                year = int(year_text) if year_text.isdigit() else None
-                baseline = parse_decimal(extra.get("baseline-value"))
-                location = extra.get("location", "")
-            else:
-                year, baseline = baseline_for(baselines, start)
-                location = ""
-            record.rows.append(
-                ResultRowRecord(
-                    period_start=start,
-                    period_end=end,
-                    disaggregation=dims[:255],
-                    actual_value=value,
-                    target_value=target,
-                    baseline_year=year,
-                    baseline_value=baseline,
-                    comment=self.narrative(actual.find("comment")),
-                    location=location[:255],
-                )
+            seen.add(dims)
+            self.result_row(
+                record, baselines, (start, end), dims, (actual, value), target
             )
+        for dims, target in targets.items():
+            if dims in seen:
+                continue
+            self.result_row(record, baselines, (start, end), dims, (None, None), target)
+
+    def result_row(self, record, baselines, dates, dims, actual, target):
+        """One period's value for a group (`dims`): its actual (element, value) and
+        its target, or its target alone."""
+        (start, end), (actual, value) = dates, actual
+        where = f"{record.where} period {start}–{end}"
+        target_text = target.get("value") if target is not None else None
+        target_value = parse_decimal(target_text)
+        if target_text and target_value is None:
+            self.record.notes.append(
+                f"{where}: target {target_text!r} is not a number, left out"
+            )
+        if actual is None and target_value is None:
+            self.record.notes.append(
+                f"{where}{' ' + dims if dims else ''}: neither an actual value nor a "
+                "numeric target, left out"
+            )
+            return
+        # The comment and our own fields are on the actual value, or on the target
+        # of a period not reported yet (as the export writes them).
+        carrier = actual if actual is not None else target
+        extra = carrier.find(f"{{{NS}}}result")
+        if extra is not None:
+            year_text = extra.get("baseline-year", "")
+            year = int(year_text) if year_text.isdigit() else None
+            baseline = parse_decimal(extra.get("baseline-value"))
+            location = extra.get("location", "")
+        else:
+            year, baseline = baseline_for(baselines, start)
+            location = ""
+        record.rows.append(
+            ResultRowRecord(
+                period_start=start,
+                period_end=end,
+                disaggregation=dims[:255],
+                actual_value=value,
+                target_value=target_value,
+                baseline_year=year,
+                baseline_value=baseline,
+                comment=self.narrative(carrier.find("comment")),
+                location=location[:255],
+            )
+        )
 
     def baselines(self, element, where):
         found = []

@@ -24,7 +24,7 @@ from grants.models import (
 from indicators.iati.codelists import schema_errors
 from indicators.iati.importer import import_files
 from indicators.models import Indicator, Result, ResultStatus
-from tests.factories import make_staff_user
+from tests.factories import make_indicator, make_result, make_staff_user
 from tests.indicators.iati_rules import ruleset_errors
 from tests.indicators.iati_support import (
     canonical_activities,
@@ -459,7 +459,39 @@ class LosslessRoundTripTests(TestCase):
         agreement.amendments.filter(sequence=1).update(
             signed_on=None, period_start=None
         )
+        # Targets only: an output indicator planned and not reported yet, and a
+        # period still to come beside an indicator's reported ones.
+        planned = make_indicator(
+            code="clinics-planned",
+            name="Clinics to be equipped",
+            program_area=agreement.program_areas.first(),
+            unit="other",
+            result_type="1",
+        )
+        for year, target in ((2026, "40"), (2027, "75")):
+            make_result(
+                indicator=planned,
+                agreement=agreement,
+                period_start=datetime.date(year, 1, 1),
+                period_end=datetime.date(year, 12, 31),
+                actual_value=None,
+                target_value=Decimal(target),
+                location="Ucayali",
+                comment="Planned in the work plan.",
+            )
+        make_result(
+            indicator=Indicator.objects.get(code="rural-families-improved-living"),
+            agreement=agreement,
+            period_start=datetime.date(2027, 1, 1),
+            period_end=datetime.date(2027, 12, 31),
+            actual_value=None,
+            target_value=Decimal("95000"),
+            disaggregation="women",
+        )
         self.round_trip()
+        targets_only = Result.objects.filter(actual_value__isnull=True)
+        self.assertEqual(targets_only.count(), 3)
+        self.assertEqual(Indicator.objects.get(code="clinics-planned").result_type, "1")
 
     def test_a_generate_demo_sample(self):
         call_command(

@@ -184,6 +184,25 @@ class ResultImportTests(ImportTestCase):
             "“diez” is not a number",
         )
 
+    def test_a_period_with_a_target_and_no_actual_value_is_imported(self):
+        self.import_file(
+            csv_file("rural-families,527-0427,2026-01-01,2026-12-31,,,95000,,,,")
+        )
+        result = Result.objects.get()
+        self.assertEqual((result.target_value, result.actual_value), (95000, None))
+        self.assertFalse(result.is_reported)
+
+    def test_a_period_with_neither_an_actual_value_nor_a_target_is_refused(self):
+        preview = self.preview(
+            csv_file(GOOD_ROWS[0], "people-trained,,2026-01-01,2026-12-31,,,,,,,")
+        )
+        self.assertFalse(preview.context["can_confirm"])
+        problem = (
+            "Row 2: Give the actual value, or the target of a period not reported yet."
+        )
+        self.assertIn(problem, preview.job.report["problems"])
+        self.assertEqual(Result.objects.count(), 0)
+
     def test_an_end_before_the_start_is_refused(self):
         self.assert_refused(
             "people-trained,,2023-12-31,2023-01-01,,,,10,Cusco,,",
