@@ -1468,11 +1468,13 @@ class Budget(VersionedModel):
 
 
 class PublicVersion(models.Model):
-    """The public version: one row, moved by every write to the record in the write's
-    own transaction (grants/cache.py), so every worker and server sees a committed
-    change at once. The cache holds pages and values only under it. `epoch` is new
-    for every database, so a recreated database never meets an old cache's keys."""
+    """A version of the cached pages and values (grants/cache.py): a row per table of
+    the record, moved by every write to that table in the write's own transaction, so
+    every worker and server sees a committed change at once, and the row `*`, moved
+    by writes that name no table. `epoch` is new for every row, so a recreated
+    database never meets an old cache's entries."""
 
+    scope = models.CharField(_("scope"), max_length=100, unique=True)
     epoch = models.UUIDField(_("epoch"), default=uuid.uuid4, editable=False)
     number = models.PositiveBigIntegerField(_("number"), default=1)
 
