@@ -134,6 +134,14 @@ def manage(*args, env, check=True):
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=check)
 
 
+def start_server(port, env, *options):
+    """gunicorn with the project's settings file, two workers, on 127.0.0.1:port."""
+    command = [GUNICORN, "-c", "grants/gunicorn.conf.py", "grants.wsgi"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command += ["--log-level", "warning", *options]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
 def wait_until_up(port):
     for _ in range(100):
         try:
@@ -192,25 +200,7 @@ def main():
         text=True,
     ).stdout.strip()
 
-    servers = [
-        subprocess.Popen(
-            [
-                GUNICORN,
-                "-c",
-                "grants/gunicorn.conf.py",
-                "grants.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        for port in PORTS
-    ]
+    servers = [start_server(port, env) for port in PORTS]
     failures = 0
     try:
         for port in PORTS:
