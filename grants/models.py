@@ -1177,6 +1177,18 @@ class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
                 ("running", ["running_total"]),
                 ("pubrun", ["public_running_total"]),
             )
+        ] + [
+            # The Reconciliation column's sort: the expression the list orders by,
+            # as the public and the staff see it.
+            models.Index(
+                reconciled_expression(public_only=public_only),
+                F("id"),
+                name=name,
+            )
+            for public_only, name in (
+                (True, "grants_amendment_pubrec_sort"),
+                (False, "grants_amendment_rec_sort"),
+            )
         ]
         constraints = [
             models.UniqueConstraint(

@@ -348,6 +348,7 @@ class AmendmentTable(SiteTable):
         "amount",
         "running_total",
         "stated_cumulative_total",
+        "reconciled",
     )
 
     agreement = tables.Column(

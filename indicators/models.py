@@ -349,6 +349,17 @@ class Result(VersionedModel):
                 fields=["indicator", "period_end", "period_start", "id"],
                 name="indicators_result_ind_newest",
             ),
+        ] + [
+            # The public list's sortable columns of the table itself (a page of a
+            # sort read from the index, both ways, not a sort of every result).
+            models.Index(fields=[field, "id"], name=f"indicators_res_{name}_sort")
+            for name, field in (
+                ("location", "location"),
+                ("group", "disaggregation"),
+                ("baseline", "baseline_value"),
+                ("target", "target_value"),
+                ("actual", "actual_value"),
+            )
         ]
         constraints = [
             models.CheckConstraint(

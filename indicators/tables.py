@@ -47,7 +47,14 @@ class IndicatorTable(SiteTable):
 
 class ResultTable(SiteTable):
     admin_change_url = "admin:indicators_result_change"
-    indexed_sorts = ("period_start",)
+    indexed_sorts = (
+        "period_start",
+        "location",
+        "disaggregation",
+        "baseline_value",
+        "target_value",
+        "actual_value",
+    )
     staff_only = (*SiteTable.staff_only, "status")
 
     indicator = tables.Column(
