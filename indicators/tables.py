@@ -47,7 +47,13 @@ class IndicatorTable(SiteTable):
 
 class ResultTable(SiteTable):
     admin_change_url = "admin:indicators_result_change"
+    # Every sort: the related names are the result's own sort keys
+    # (indicators/sort_keys.py), each with an index.
     indexed_sorts = (
+        "indicator",
+        "program_area",
+        "agreement",
+        "unit",
         "period_start",
         "location",
         "disaggregation",
@@ -61,20 +67,20 @@ class ResultTable(SiteTable):
         verbose_name=_("Indicator"),
         linkify=True,
         attrs={"td": {"class": "wide"}},
-        order_by=sortable("indicator__name", "period_start"),
+        order_by=sortable("indicator_name", "period_start"),
     )
     program_area = tables.Column(
         verbose_name=_("Program area"),
         accessor="indicator__program_area",
         linkify=True,
-        order_by=sortable("indicator__program_area__name"),
+        order_by=sortable("program_area_name"),
     )
     agreement = tables.Column(
         verbose_name=_("Agreement"),
         accessor="agreement__code",
         attrs={"td": {"class": "code"}},
         linkify=lambda record: record.agreement.get_absolute_url(),
-        order_by=sortable("agreement__code"),
+        order_by=sortable("agreement_code"),
     )
     period_start = tables.Column(
         verbose_name=_("Period"),
@@ -97,7 +103,7 @@ class ResultTable(SiteTable):
     unit = tables.Column(
         verbose_name=_("Unit"),
         accessor="indicator__unit",
-        order_by=sortable("indicator__unit"),
+        order_by=sortable("indicator_unit"),
     )
     status = tables.Column(
         verbose_name=_("Workflow status"), order_by=sortable("status")
