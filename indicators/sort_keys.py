@@ -76,7 +76,7 @@ def refresh(results, *, indicator_model=None, agreement_model=None) -> int:
     codes = agreement_model._base_manager.using(results.db).filter(
         pk=OuterRef("agreement_id")
     )
-    code = Subquery(codes.values("code")[:1])
+    code = Subquery(codes.order_by().values("code")[:1])
     changed += (
         results.filter(agreement_id__isnull=False)
         .exclude(agreement_code=code)

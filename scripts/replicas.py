@@ -34,6 +34,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from two_servers import (  # noqa: E402
     CODE,
+    TITLE,
     Browser,
     manage,
     start_server,
@@ -47,8 +48,6 @@ APP_PORTS = (
     int(os.environ.get("REPLICAS_APP_PORT_B", 8194)),
 )
 DATABASE = "grants"
-# The admin's field for the title in the original language (django-modeltranslation).
-TITLE = "title_en"
 
 
 def postgres_bin(name: str) -> str:
@@ -166,18 +165,6 @@ def replay_time(lsn: str, *, limit: float = 10.0) -> float:
     raise SystemExit(f"The replica did not replay {lsn} within {limit} s.")
 
 
-def set_title(browser: Browser, agreement_id, title: str) -> None:
-    """Edit the agreement's title through the admin, as an official would."""
-    path = f"/admin/grants/agreement/{agreement_id}/change/"
-    fields = [
-        (k, v) for k, v in browser.form(path) if k not in {TITLE, "change_reason"}
-    ]
-    fields += [(TITLE, title), ("change_reason", "replicas check")]
-    status, address, _body = browser.post(path, fields)
-    if status != 200 or address.rstrip("/").endswith("change"):
-        raise SystemExit(f"The admin refused the edit on server A (status {status}).")
-
-
 def main():
     work = Path(tempfile.mkdtemp(prefix="grants-replicas-"))
     if os.geteuid() == 0:
@@ -262,7 +249,7 @@ def main():
             TITLE
         ]
         marker = f"replicas check {secrets.token_hex(4)}"
-        set_title(a, agreement_id, f"{original} [{marker}]")
+        a.set_title(agreement_id, f"{original} [{marker}]", "replicas check")
         written = time.perf_counter()
         lsn = query(PRIMARY_PORT, "SELECT pg_current_wal_lsn()::text")
         # The official's next view, through the other server: their session (and the
@@ -315,7 +302,7 @@ def main():
             "replica1" in back,
             f"{back.count('replica1')} of {len(back)} views",
         )
-        set_title(a, agreement_id, original)
+        a.set_title(agreement_id, original, "replicas check")
     finally:
         for server in servers:
             server.terminate()

@@ -31,6 +31,8 @@ PORTS = (
     int(os.environ.get("TWO_SERVERS_PORT_B", 8192)),
 )
 CODE = "527-0427"
+# The admin's field for the title in the original language (django-modeltranslation).
+TITLE = "title_en"
 
 
 class FormParser(HTMLParser):
@@ -116,13 +118,13 @@ class Browser:
         if "/admin/login/" in url:
             raise SystemExit("Could not log in to the admin on server A.")
 
-    def set_title(self, agreement_id, title):
+    def set_title(self, agreement_id, title, reason="two-servers check"):
         path = f"/admin/grants/agreement/{agreement_id}/change/"
         fields = [
-            (k, v) for k, v in self.form(path) if k not in {"title", "change_reason"}
+            (k, v) for k, v in self.form(path) if k not in {TITLE, "change_reason"}
         ]
         # A published record takes a reason for every change (it goes into the history).
-        fields += [("title", title), ("change_reason", "two-servers check")]
+        fields += [(TITLE, title), ("change_reason", reason)]
         status, url, body = self.post(path, fields)
         if url.rstrip("/").endswith("change") or status != 200:
             raise SystemExit(
@@ -218,7 +220,7 @@ def main():
         )
         a.login(username, password)
         fields = dict(a.form(f"/admin/grants/agreement/{agreement_id}/change/"))
-        original = fields["title"]
+        original = fields[TITLE]
         marker = f"two-servers check {secrets.token_hex(4)}"
         started = time.perf_counter()
         a.set_title(agreement_id, f"{original} [{marker}]")

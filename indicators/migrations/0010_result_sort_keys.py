@@ -67,36 +67,4 @@ class Migration(migrations.Migration):
             field=models.CharField(editable=False, max_length=255, null=True, verbose_name='program area name (sort key)'),
         ),
         migrations.RunPython(fill_sort_keys, migrations.RunPython.noop),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['indicator_name', 'period_start', 'id'], name='indicators_res_ind_sort'),
-        ),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['program_area_name', 'id'], name='indicators_res_area_sort'),
-        ),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['indicator_unit', 'id'], name='indicators_res_unit_sort'),
-        ),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['agreement_code', 'id'], name='indicators_res_agreement_sort'),
-        ),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['indicator_name_en', 'period_start', 'id'], name='indicators_res_ind_sort-en'),
-        ),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['indicator_name_es', 'period_start', 'id'], name='indicators_res_ind_sort-es'),
-        ),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['program_area_name_en', 'id'], name='indicators_res_area_sort-en'),
-        ),
-        migrations.AddIndex(
-            model_name='result',
-            index=models.Index(fields=['program_area_name_es', 'id'], name='indicators_res_area_sort-es'),
-        ),
     ]

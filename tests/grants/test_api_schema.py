@@ -93,8 +93,22 @@ class SchemaTests(TestCase):
             {"q", "indicator", "agreement", "period_year", "location"}, set(parameters)
         )
         self.assertEqual(parameters["page_size"]["schema"]["maximum"], 100)
+        # Every column of the results list, each served by an index (issue 21).
+        columns = [
+            "indicator",
+            "program_area",
+            "agreement",
+            "unit",
+            "period_start",
+            "location",
+            "disaggregation",
+            "baseline_value",
+            "target_value",
+            "actual_value",
+        ]
         self.assertEqual(
-            parameters["sort"]["schema"]["enum"], ["period_start", "-period_start"]
+            parameters["sort"]["schema"]["enum"],
+            [name for column in columns for name in (column, f"-{column}")],
         )
 
     def test_the_schema_is_served_in_the_visitors_language(self):
