@@ -17,7 +17,7 @@ from grants.cache import (
     remember,
 )
 from grants.jobs.models import Job
-from grants.models import Agreement, Amendment, PublicationState
+from grants.models import Agreement, AgreementKind, Amendment, PublicationState
 from indicators.models import Result
 from tests.factories import (
     make_agreement,
@@ -37,7 +37,13 @@ class RecordMixin:
     @classmethod
     def setUpTestData(cls):
         cls.area = make_program_area(name="Forests")
-        cls.agreement = make_agreement(title="Forest agreement")
+        # A framework: the agreements list shows what was signed under it (remembered).
+        cls.framework = make_agreement(
+            title="Framework agreement", kind=AgreementKind.FRAMEWORK
+        )
+        cls.agreement = make_agreement(
+            title="Forest agreement", framework=cls.framework
+        )
         cls.agreement.program_areas.add(cls.area)
         cls.amendment = make_amendment(agreement=cls.agreement, amount=Decimal("10"))
         cls.indicator = make_indicator(name="Hectares kept", program_area=cls.area)
