@@ -19,6 +19,7 @@ exit code is 0 when every check passed. Run as root, the PostgreSQL commands run
 `postgres` user (PostgreSQL refuses to run as root).
 """
 
+import json
 import os
 import pwd
 import secrets
@@ -34,6 +35,8 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from two_servers import (  # noqa: E402
     CODE,
+    PYTHON,
+    ROOT,
     TITLE,
     Browser,
     manage,
@@ -303,6 +306,30 @@ def main():
             f"{back.count('replica1')} of {len(back)} views",
         )
         a.set_title(agreement_id, original, "replicas check")
+
+        # The benchmark's replica figures (and its query counts, taken on every
+        # database), on this primary and replica.
+        summary = (
+            subprocess.run(
+                [PYTHON, "manage.py", "benchmark", "--runs", "1", "--skip-csv"]
+                + ["--skip-iati"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        figures = json.loads(summary)["replica"]
+        check(
+            "manage.py benchmark reads the lists from the replica and measures its lag",
+            figures["lists_from_replica"] == figures["lists"]
+            and figures["lag_ms"]["replica1"] is not None
+            and json.loads(summary)["max_list_queries"] > 0,
+            json.dumps(figures),
+        )
     finally:
         for server in servers:
             server.terminate()
