@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker test install install-test lint format clean messages loadtest two-servers serve faulttest
+.PHONY: run worker test install install-test lint format clean messages loadtest two-servers replicas serve faulttest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,3 +82,9 @@ loadtest: install
 
 two-servers: install
 	.venv/bin/python scripts/two_servers.py
+
+# A temporary PostgreSQL primary and a streaming replica of it (pg_basebackup), two app
+# servers on both: writes on the primary, public pages from the replica, read-your-
+# writes, the primary when the replica stops; all removed at the end (README).
+replicas: install
+	.venv/bin/python scripts/replicas.py

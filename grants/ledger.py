@@ -564,7 +564,8 @@ def write_figures(agreement_ids: Iterable[int] | None = None, *, using=None) -> 
     how bulk loads (generate_demo, bulk_create) are kept true at any size. The check
     constraints refuse a negative figure (IntegrityError): use `recompute()` where a
     person should get a message instead."""
-    from .cache import bump_public_version
+    from .cache import bump_tables
+    from .models import Agreement, Amendment, Disbursement
 
     alias = database(using)
     with transaction.atomic(using=alias):
@@ -573,9 +574,13 @@ def write_figures(agreement_ids: Iterable[int] | None = None, *, using=None) -> 
         else:
             for part in chunks(sorted(set(agreement_ids))):
                 write_scope(part, using=alias)
-        # Public totals changed: cached pages and values are stale from the commit
-        # on (bulk inserts and queryset updates send no signal that would say so).
-        bump_public_version(using=alias)
+        # Stored figures changed: what was read from these tables is stale from the
+        # commit on (bulk inserts and queryset updates of amendments and payments,
+        # which call this, send no signal that would say so).
+        bump_tables(
+            [model._meta.db_table for model in (Agreement, Amendment, Disbursement)],
+            using=alias,
+        )
 
 
 def write_scope(ids: list | None, *, using) -> None:

@@ -1177,6 +1177,18 @@ class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
                 ("running", ["running_total"]),
                 ("pubrun", ["public_running_total"]),
             )
+        ] + [
+            # The Reconciliation column's sort: the expression the list orders by,
+            # as the public and the staff see it.
+            models.Index(
+                reconciled_expression(public_only=public_only),
+                F("id"),
+                name=name,
+            )
+            for public_only, name in (
+                (True, "grants_amendment_pubrec_sort"),
+                (False, "grants_amendment_rec_sort"),
+            )
         ]
         constraints = [
             models.UniqueConstraint(
@@ -1468,11 +1480,13 @@ class Budget(VersionedModel):
 
 
 class PublicVersion(models.Model):
-    """The public version: one row, moved by every write to the record in the write's
-    own transaction (grants/cache.py), so every worker and server sees a committed
-    change at once. The cache holds pages and values only under it. `epoch` is new
-    for every database, so a recreated database never meets an old cache's keys."""
+    """A version of the cached pages and values (grants/cache.py): a row per table of
+    the record, moved by every write to that table in the write's own transaction, so
+    every worker and server sees a committed change at once, and the row `*`, moved
+    by writes that name no table. `epoch` is new for every row, so a recreated
+    database never meets an old cache's entries."""
 
+    scope = models.CharField(_("scope"), max_length=100, unique=True)
     epoch = models.UUIDField(_("epoch"), default=uuid.uuid4, editable=False)
     number = models.PositiveBigIntegerField(_("number"), default=1)
 

@@ -97,6 +97,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that reads the database: which one this request reads.
+    "grants.replicas.ReadReplicaMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     # CORS headers on /api/ only (CORS_URLS_REGEX), before anything that answers.
@@ -116,6 +118,8 @@ MIDDLEWARE = [
     "grants.cache.PublicPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "grants.middleware.DatabaseUnavailableMiddleware",
+    # After it, so a replica that fails mid-request gets a retry on the primary first.
+    "grants.replicas.ReplicaFallbackMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,22 +145,22 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "grants.wsgi.application"
 
+
 # SQLite in the checkout unless DATABASE_URL says otherwise
 # (postgres://user:password@host:5432/name, or sqlite:///path/to/file.sqlite3). An
 # empty DATABASE_URL counts as unset (dj-database-url would give no database).
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", "").strip()
-        or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+def database_from_url(url: str) -> dict:
+    database = dj_database_url.parse(
+        url,
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return database
     # A dead database host fails a request in seconds rather than hanging a worker;
     # a runaway query is cancelled (the request answers 503). grants/wsgi.py sets
     # a statement timeout for the web app; manage.py commands run without one.
-    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    pg_options = database.setdefault("OPTIONS", {})
     pg_options.setdefault("connect_timeout", env_int("DJANGO_DB_CONNECT_TIMEOUT", 5))
     # JIT compilation pays off for long analytic queries, not for a web page's
     # short ones: a stale row estimate made the agreements list spend ~1 s of its
@@ -169,6 +173,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         server_options.append(f"-c statement_timeout={statement_timeout_ms}")
     if options := " ".join(server_options).strip():
         pg_options["options"] = options
+    return database
+
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL", "").strip()
+        or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
+}
+# PostgreSQL streaming replicas of the primary (DATABASE_URL), comma-separated: public
+# pages read them, staff and writes use the primary (grants/replicas.py). In tests
+# each is a mirror of the test database.
+DATABASE_REPLICAS = []
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    alias = f"replica{number}"
+    DATABASES[alias] = database_from_url(url)
+    DATABASES[alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(alias)
+DATABASE_ROUTERS = ["grants.replicas.ReplicaRouter"]
+# After a request that changes something, the client reads the primary this long
+# (a cookie), so an official sees their own save however far a replica lags.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15)
+# A replica that did not answer is left alone this long (per process).
+DATABASE_REPLICA_RETRY_SECONDS = float(
+    os.environ.get("DATABASE_REPLICA_RETRY_SECONDS", "10") or 10
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer work at once; IMMEDIATE avoids
     # "database is locked" when a read transaction later tries to write.

@@ -7,4 +7,7 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicators and results")
 
     def ready(self):
+        from . import sort_keys
         from .iati import jobs  # noqa: F401  (registers the IATI kinds of job)
+
+        sort_keys.connect()

@@ -1,8 +1,9 @@
+from modeltranslation.utils import build_localized_fieldname
 from simple_history.models import HistoricalRecords
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,8 @@ from grants.models import (
 )
 from grants.money import MONEY_LIMIT
 from grants.versioning import VersionedModel
+
+from . import sort_keys
 
 VALUE_MAX_DIGITS = 18
 VALUE_DECIMAL_PLACES = 2
@@ -213,6 +216,31 @@ NEWEST_FIRST = ("-period_end", "-period_start", "-pk")
 
 
 class ResultQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Rows inserted in bulk get their sort keys (indicators/sort_keys.py) as a
+        save would give them."""
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            if all(obj.pk is not None for obj in objs):
+                written = self.filter(pk__in=[obj.pk for obj in objs])
+            else:  # ignore_conflicts gives no primary keys back
+                written = self.filter(indicator__in={obj.indicator_id for obj in objs})
+            sort_keys.refresh(written)
+        return created
+
+    def update(self, **kwargs):
+        moves = {"indicator", "indicator_id", "agreement", "agreement_id"}
+        if not moves.intersection(kwargs):
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            sort_keys.refresh(Result.objects.using(self.db).filter(pk__in=pks))
+        return count
+
+    update.alters_data = True
+
     def newest_first(self):
         """NEWEST_FIRST, which the indexes indicators_result_newest and
         indicators_result_ind_newest serve."""
@@ -231,6 +259,21 @@ class ResultQuerySet(models.QuerySet):
             status=ResultStatus.APPROVED,
             indicator__publication=PublicationState.PUBLISHED,
         )
+
+
+# The result's copies of related names (indicators/sort_keys.py), left out of history
+# (with the per-language columns of the names).
+SORT_KEYS = [
+    "indicator_name",
+    "program_area_name",
+    "indicator_unit",
+    "agreement_code",
+    *(
+        build_localized_fieldname(name, code)
+        for name in ("indicator_name", "program_area_name")
+        for code, _name in settings.LANGUAGES
+    ),
+]
 
 
 def value_field(verbose_name, **kwargs):
@@ -333,9 +376,25 @@ class Result(VersionedModel):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Copies kept true by indicators/sort_keys.py, so the list's sorts by these
+    # related names read an index (the indicator's and area's names per language).
+    # NULL where the related value is (no agreement, no Spanish name): the order is
+    # the one the join gave.
+    indicator_name = models.CharField(  # noqa: DJ001
+        _("indicator name (sort key)"), max_length=500, null=True, editable=False
+    )
+    program_area_name = models.CharField(  # noqa: DJ001
+        _("program area name (sort key)"), max_length=255, null=True, editable=False
+    )
+    indicator_unit = models.CharField(  # noqa: DJ001
+        _("unit (sort key)"), max_length=20, null=True, editable=False
+    )
+    agreement_code = models.CharField(  # noqa: DJ001
+        _("agreement code (sort key)"), max_length=60, null=True, editable=False
+    )
 
     objects = ResultQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=SORT_KEYS)
 
     class Meta:
         verbose_name = _("result")
@@ -358,6 +417,24 @@ class Result(VersionedModel):
                 fields=["indicator", "period_end", "period_start", "id"],
                 name="indicators_result_ind_newest",
             ),
+        ] + [
+            # The public list's sortable columns of the table itself (a page of a
+            # sort read from the index, both ways, not a sort of every result).
+            models.Index(fields=[*fields, "id"], name=f"indicators_res_{name}_sort")
+            for name, *fields in (
+                ("ind", "indicator_name", "period_start"),
+                ("area", "program_area_name"),
+                ("unit", "indicator_unit"),
+                ("agreement", "agreement_code"),
+                ("location", "location"),
+                ("group", "disaggregation"),
+                # Values that may be empty: these serve SQLite's order, where the
+                # empty ones are the smallest (grants.tables.nulls_smallest); on
+                # PostgreSQL, indexes NULLS FIRST do (migration 0009).
+                ("baseline", "baseline_value"),
+                ("target", "target_value"),
+                ("actual", "actual_value"),
+            )
         ]
         constraints = [
             models.CheckConstraint(
@@ -430,6 +507,12 @@ class Result(VersionedModel):
         return (
             f"{self.indicator.code} {self.period_start:%Y-%m}–{self.period_end:%Y-%m}"
         )
+
+    def save(self, *args, **kwargs):
+        sort_keys.fill(self)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *sort_keys.key_names()}
+        return super().save(*args, **kwargs)
 
     def validate_constraints(self, exclude=None):
         errors = {}

@@ -47,27 +47,40 @@ class IndicatorTable(SiteTable):
 
 class ResultTable(SiteTable):
     admin_change_url = "admin:indicators_result_change"
-    indexed_sorts = ("period_start",)
+    # Every sort: the related names are the result's own sort keys
+    # (indicators/sort_keys.py), each with an index.
+    indexed_sorts = (
+        "indicator",
+        "program_area",
+        "agreement",
+        "unit",
+        "period_start",
+        "location",
+        "disaggregation",
+        "baseline_value",
+        "target_value",
+        "actual_value",
+    )
     staff_only = (*SiteTable.staff_only, "status")
 
     indicator = tables.Column(
         verbose_name=_("Indicator"),
         linkify=True,
         attrs={"td": {"class": "wide"}},
-        order_by=sortable("indicator__name", "period_start"),
+        order_by=sortable("indicator_name", "period_start"),
     )
     program_area = tables.Column(
         verbose_name=_("Program area"),
         accessor="indicator__program_area",
         linkify=True,
-        order_by=sortable("indicator__program_area__name"),
+        order_by=sortable("program_area_name"),
     )
     agreement = tables.Column(
         verbose_name=_("Agreement"),
         accessor="agreement__code",
         attrs={"td": {"class": "code"}},
         linkify=lambda record: record.agreement.get_absolute_url(),
-        order_by=sortable("agreement__code"),
+        order_by=sortable("agreement_code"),
     )
     period_start = tables.Column(
         verbose_name=_("Period"),
@@ -94,7 +107,7 @@ class ResultTable(SiteTable):
     unit = tables.Column(
         verbose_name=_("Unit"),
         accessor="indicator__unit",
-        order_by=sortable("indicator__unit"),
+        order_by=sortable("indicator_unit"),
     )
     status = tables.Column(
         verbose_name=_("Workflow status"), order_by=sortable("status")
@@ -142,6 +155,9 @@ class ResultTable(SiteTable):
 
     # Empty values (no target; not reported yet) sort as the smallest on every
     # database.
+    def order_baseline_value(self, queryset, is_descending):
+        return nulls_smallest(queryset, "baseline_value", is_descending), True
+
     def order_target_value(self, queryset, is_descending):
         return nulls_smallest(queryset, "target_value", is_descending), True
 

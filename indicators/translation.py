@@ -11,6 +11,12 @@ class IndicatorTranslation(TranslationOptions):
     fields = ("name", "description")
 
 
-@register([Result, Result.history.model])
+@register([Result.history.model])
 class ResultTranslation(TranslationOptions):
     fields = ("comment", "disaggregation")
+
+
+@register([Result])
+class ResultWithSortKeysTranslation(ResultTranslation):
+    # The names the list sorts by, in each language (indicators/sort_keys.py).
+    fields = (*ResultTranslation.fields, "indicator_name", "program_area_name")

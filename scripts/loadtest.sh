@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make loadtest: serve the app with gunicorn on 127.0.0.1 and run wrk for 30 s against the
-# trivial view (/robots.txt, no database) and the agreement list, then print requests per
-# second for each, their ratio, and the error count (which must be 0).
+# trivial view (/robots.txt, no database) and the agreement list (LOADTEST_PAGES: the
+# trivial page first, then any others), then print requests per second for each, each
+# page's ratio to the trivial one, and the error count (which must be 0).
 # Uses DATABASE_URL / REDIS_URL when set, else the SQLite database in the checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,8 +44,15 @@ for page in $PAGES; do
   printf '%-20s %10s req/s   p50 %-8s errors %s\n' "$page" "$r" "$p50" "$((non2xx + socket))"
 done
 set -- $PAGES
-ratio=$(python3 -c "print(f'{${rps[$2]} / ${rps[$1]}:.3f}')")
-echo "ratio $2 / $1: $ratio"
+trivial=$1
+shift
+# Every other page against the trivial one (the first of LOADTEST_PAGES).
+ratios=""
+for page in "$@"; do
+  r=$(python3 -c "print(f'{${rps[$page]} / ${rps[$trivial]}:.3f}')")
+  echo "ratio $page / $trivial: $r"
+  ratios="$ratios${ratios:+, }\"$page\": $r"
+done
 echo "errors: $errors_total"
-echo "{\"trivial_rps\": ${rps[$1]}, \"list_rps\": ${rps[$2]}, \"ratio\": $ratio, \"errors\": $errors_total, \"workers\": $WORKERS, \"connections\": $CONNECTIONS}"
+echo "{\"trivial_rps\": ${rps[$trivial]}, \"list_rps\": ${rps[$1]}, \"ratio\": $(python3 -c "print(f'{${rps[$1]} / ${rps[$trivial]}:.3f}')"), \"ratios\": {$ratios}, \"errors\": $errors_total, \"workers\": $WORKERS, \"connections\": $CONNECTIONS}"
 [ "$errors_total" = 0 ]

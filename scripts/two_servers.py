@@ -31,6 +31,8 @@ PORTS = (
     int(os.environ.get("TWO_SERVERS_PORT_B", 8192)),
 )
 CODE = "527-0427"
+# The admin's field for the title in the original language (django-modeltranslation).
+TITLE = "title_en"
 
 
 class FormParser(HTMLParser):
@@ -116,13 +118,13 @@ class Browser:
         if "/admin/login/" in url:
             raise SystemExit("Could not log in to the admin on server A.")
 
-    def set_title(self, agreement_id, title):
+    def set_title(self, agreement_id, title, reason="two-servers check"):
         path = f"/admin/grants/agreement/{agreement_id}/change/"
         fields = [
-            (k, v) for k, v in self.form(path) if k not in {"title", "change_reason"}
+            (k, v) for k, v in self.form(path) if k not in {TITLE, "change_reason"}
         ]
         # A published record takes a reason for every change (it goes into the history).
-        fields += [("title", title), ("change_reason", "two-servers check")]
+        fields += [(TITLE, title), ("change_reason", reason)]
         status, url, body = self.post(path, fields)
         if url.rstrip("/").endswith("change") or status != 200:
             raise SystemExit(
@@ -132,6 +134,14 @@ class Browser:
 
 def manage(*args, env, check=True):
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=check)
+
+
+def start_server(port, env, *options):
+    """gunicorn with the project's settings file, two workers, on 127.0.0.1:port."""
+    command = [GUNICORN, "-c", "grants/gunicorn.conf.py", "grants.wsgi"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command += ["--log-level", "warning", *options]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
 def wait_until_up(port):
@@ -192,25 +202,7 @@ def main():
         text=True,
     ).stdout.strip()
 
-    servers = [
-        subprocess.Popen(
-            [
-                GUNICORN,
-                "-c",
-                "grants/gunicorn.conf.py",
-                "grants.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        for port in PORTS
-    ]
+    servers = [start_server(port, env) for port in PORTS]
     failures = 0
     try:
         for port in PORTS:
@@ -228,7 +220,7 @@ def main():
         )
         a.login(username, password)
         fields = dict(a.form(f"/admin/grants/agreement/{agreement_id}/change/"))
-        original = fields["title"]
+        original = fields[TITLE]
         marker = f"two-servers check {secrets.token_hex(4)}"
         started = time.perf_counter()
         a.set_title(agreement_id, f"{original} [{marker}]")

@@ -64,3 +64,7 @@ JOBS_HEARTBEAT_SECONDS = float(os.environ.get("JOBS_HEARTBEAT_SECONDS", "0.2"))
 # The suite sends hundreds of API requests from one address; the throttle's own tests
 # (tests/grants/test_api.py) switch it on with a small rate.
 API_THROTTLE_RATE = ""
+
+# A read replica that is the test database itself (a mirror), for the tests of the
+# replica router, which switch it on with DATABASE_REPLICAS=["replica1"].
+DATABASES["replica1"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405

@@ -19,6 +19,7 @@ from django.urls import reverse
 from grants.api.core import get_endpoints
 from grants.reports import AGREEMENTS
 from indicators.reports import RESULTS
+from indicators.tables import ResultTable
 
 from .api_support import make_record_with_drafts
 
@@ -93,8 +94,15 @@ class SchemaTests(TestCase):
             {"q", "indicator", "agreement", "period_year", "location"}, set(parameters)
         )
         self.assertEqual(parameters["page_size"]["schema"]["maximum"], 100)
+        # Every sortable column of the results list, each served by an index.
+        columns = [
+            name
+            for name, column in ResultTable.base_columns.items()
+            if column.orderable is not False and name not in ResultTable.staff_only
+        ]
         self.assertEqual(
-            parameters["sort"]["schema"]["enum"], ["period_start", "-period_start"]
+            sorted(parameters["sort"]["schema"]["enum"]),
+            sorted(name for column in columns for name in (column, f"-{column}")),
         )
 
     def test_the_schema_is_served_in_the_visitors_language(self):

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 
+from grants.api.core import get_endpoints
+
 KEYS = {
     "db",
     "agreements",
@@ -14,6 +16,7 @@ KEYS = {
     "max_list_p50_ms",
     "trivial_p50_ms",
     "csv_vs_copy",
+    "csv_vs_plain_copy",
     "csv_peak_growth_mib",
     "admin_max_p50_ms",
     "cached_max_p50_ms",
@@ -22,6 +25,8 @@ KEYS = {
     "sorts_refused",
     "api_max_p50_ms",
     "api_max_queries",
+    "api_endpoints",
+    "replica",
     "iati_mib",
     "iati_seconds",
     "iati_rss_peak_growth_mib",
@@ -70,3 +75,7 @@ class BenchmarkCommandTests(TestCase):
         self.assertLessEqual(summary["api_max_queries"], 6)
         self.assertGreater(summary["api_max_queries"], 0)
         self.assertNotIn("answered 429", out.getvalue())
+        self.assertEqual(
+            set(summary["api_endpoints"]), {e.name for e in get_endpoints()}
+        )
+        self.assertIsNone(summary["replica"])  # none configured

@@ -26,16 +26,28 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    connection,
+    connections,
+    transaction,
+)
 from django.db.models import Count
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils.module_loading import import_string
 
 from grants.api.core import get_endpoints
-from grants.cache import bump_public_version
+from grants.cache import bump_public_version, bump_tables
 from grants.listing import COSTLY_SORT_MAX_ROWS
-from grants.models import Agreement, Amendment, Disbursement, ProgramArea
+from grants.models import (
+    Agreement,
+    Amendment,
+    Disbursement,
+    ProgramArea,
+    PublicVersion,
+)
 from indicators.models import Indicator, Result
 
 LIST_PATHS = [
@@ -148,6 +160,7 @@ class Command(BaseCommand):
             max_detail_p50_ms=max((p["p50_ms"] for p in details), default=0),
             api_max_p50_ms=max((p["p50_ms"] for p in api), default=0),
             api_max_queries=max((p["queries"] for p in api), default=0),
+            api_endpoints=self.per_endpoint(api),
             cold_max_p50_ms=max(p["p50_ms"] for p in cold),
             max_sort_p50_ms=max((p["p50_ms"] for p in offered), default=0),
             sorts_over_50_ms=sorted({p["path"] for p in offered if p["p50_ms"] > 50}),
@@ -155,6 +168,7 @@ class Command(BaseCommand):
             cached_max_p50_ms=max(p["p50_ms"] for p in cached),
             admin_max_p50_ms=max(a["p50_ms"] for a in admin_times),
         )
+        summary["replica"] = self.replica_figures()
         if not skip_csv:
             summary.update(self.csv_figures())
         if not skip_iati:
@@ -239,6 +253,59 @@ class Command(BaseCommand):
             except CommandError as error:
                 self.stdout.write(f"  {path:<58} skipped: {error}")
         return timings
+
+    @staticmethod
+    def per_endpoint(timings):
+        """The API's figures per endpoint: the slowest p50 and most queries of its
+        paths (list, example, sort, deep page, one row)."""
+        endpoints = {}
+        for timing in timings:
+            name = timing["path"].removeprefix("/api/v1/").split("/")[0].split("?")[0]
+            figures = endpoints.setdefault(name, {"max_p50_ms": 0, "max_queries": 0})
+            figures["max_p50_ms"] = max(figures["max_p50_ms"], timing["p50_ms"])
+            figures["max_queries"] = max(figures["max_queries"], timing["queries"])
+        return endpoints
+
+    def replica_figures(self):
+        """With DATABASE_REPLICA_URLS: which database served each public list (the
+        X-Read-Database header), and each replica's lag: the time until a version
+        row written on the primary is read on it. None without replicas."""
+        if not settings.DATABASE_REPLICAS:
+            return None
+        self.stdout.write("\nread replicas:")
+        served = [
+            self.client.get(path).get("X-Read-Database", "primary")
+            for path in LIST_PATHS
+        ]
+        scope = "benchmark-replica-check"
+        lag_ms = {}
+        for alias in settings.DATABASE_REPLICAS:
+            with transaction.atomic(using=DEFAULT_DB_ALIAS):
+                bump_tables([scope], using=DEFAULT_DB_ALIAS)
+            number = PublicVersion.objects.using(DEFAULT_DB_ALIAS).get(scope=scope)
+            started = time.perf_counter()
+            lag_ms[alias] = None
+            while time.perf_counter() - started < 10:
+                try:
+                    row = PublicVersion.objects.using(alias).filter(scope=scope).first()
+                except DatabaseError as error:
+                    self.stdout.write(f"  {alias}: not answering ({error})")
+                    break
+                if row is not None and row.number >= number.number:
+                    lag_ms[alias] = round((time.perf_counter() - started) * 1000, 2)
+                    break
+                time.sleep(0.001)
+            self.stdout.write(f"  {alias}: a write seen after {lag_ms[alias]} ms")
+        PublicVersion.objects.using(DEFAULT_DB_ALIAS).filter(scope=scope).delete()
+        from_replica = sum(database != "primary" for database in served)
+        self.stdout.write(
+            f"  public lists read from a replica: {from_replica} of {len(served)}"
+        )
+        return {
+            "lists": len(served),
+            "lists_from_replica": from_replica,
+            "lag_ms": lag_ms,
+        }
 
     def sort_timings(self):
         """Every sortable column of the large lists, both ways (fewer runs)."""
@@ -354,9 +421,15 @@ class Command(BaseCommand):
         self.stdout.write("\nCSV export of the results report against the raw read:")
         figures = measure_export(stdout=self.stdout, repeat=self.csv_repeat)
         if figures is None:
-            return {"csv_vs_copy": None, "csv_peak_growth_mib": None}
+            return {
+                "csv_vs_copy": None,
+                "csv_vs_plain_copy": None,
+                "csv_peak_growth_mib": None,
+            }
         return {
             "csv_vs_copy": figures["ratio"],
+            # None on SQLite, which has no COPY.
+            "csv_vs_plain_copy": figures["plain_ratio"],
             "csv_peak_growth_mib": figures["peak_growth_mib"],
             "csv_rows_per_s": figures["export_rows_per_s"],
         }
@@ -434,8 +507,13 @@ class Command(BaseCommand):
         # Warm first: a list's matching count and filter choices are remembered until
         # the next write (grants/cache.py), so the first view after a write runs up
         # to three more queries; every later view runs the number counted here.
+        # Counted on every database: with read replicas the pages read one of them.
         with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
             self.client.get(path)
-            with CaptureQueriesContext(connection) as queries:
+            with contextlib.ExitStack() as stack:
+                captured = [
+                    stack.enter_context(CaptureQueriesContext(connections[alias]))
+                    for alias in [DEFAULT_DB_ALIAS, *settings.DATABASE_REPLICAS]
+                ]
                 self.client.get(path)
-        return len(queries)
+        return sum(len(queries) for queries in captured)

@@ -38,6 +38,7 @@ from grants.models import (
     PublicationState,
     SourceDocument,
 )
+from indicators import sort_keys
 from indicators.models import (
     Aggregation,
     Direction,
@@ -738,6 +739,8 @@ def make_results(rng, count, agreement_rows, indicators, sources):
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     adapt_date = connection.ops.adapt_datefield_value
     insert_rows(Result, RESULT_FIELDS, generate())
+    # Inserted by SQL of our own: the sort keys a save would have set.
+    sort_keys.refresh(Result.objects.filter(indicator__in=indicators))
 
 
 RESULT_FIELDS = [
