@@ -61,7 +61,7 @@ def export_selected_csv_action(report: Report):
     @admin.action(description=_("Export selected to CSV"), permissions=["view"])
     def export_selected_csv(modeladmin, request, queryset):
         return csv_response(
-            report, queryset, public_only=False, filename=report.filename("selected")
+            report, queryset, include_drafts=True, filename=report.filename("selected")
         )
 
     return export_selected_csv
@@ -359,7 +359,7 @@ class AmendmentInline(WorkflowInlineMixin, RecordTextsStackedInline):
     formfield_overrides = AMOUNT_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_figures(public_only=False)
+        return super().get_queryset(request).with_figures(include_drafts=True)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*super().get_readonly_fields(request, obj)]
@@ -770,7 +770,7 @@ class AmendmentAdmin(
     formfield_overrides = AMOUNT_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_figures(public_only=False)
+        return super().get_queryset(request).with_figures(include_drafts=True)
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj):

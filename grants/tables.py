@@ -295,11 +295,9 @@ class AgreementTable(SiteTable):
             for row in self.paginated_rows
             if row.record.kind == AgreementKind.FRAMEWORK
         ]
-        agreements = Agreement.objects.all()
-        if not self.include_drafts:
-            agreements = agreements.public()
+        agreements = Agreement.objects.visible(include_drafts=self.include_drafts)
         self.signed_under = (
-            agreements.signed_under(frameworks, public_only=not self.include_drafts)
+            agreements.signed_under(frameworks, include_drafts=self.include_drafts)
             if frameworks
             else {}
         )

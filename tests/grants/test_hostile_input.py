@@ -138,7 +138,7 @@ class PublicPageCoverageTests(PublicPagesTestCase):
             missing,
             set(),
             "Add an example URL to EXTRA_PUBLIC_URLS in tests/public_pages.py, or give "
-            "the page's model get_absolute_url() and public().",
+            "the page's model get_absolute_url().",
         )
 
     def test_every_public_page_answers(self):

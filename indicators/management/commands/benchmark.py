@@ -35,7 +35,7 @@ from django.utils.module_loading import import_string
 from grants.api.core import get_endpoints
 from grants.cache import bump_public_version
 from grants.listing import COSTLY_SORT_MAX_ROWS
-from grants.models import Agreement, Amendment, Disbursement, ProgramArea
+from grants.models import Agreement, Amendment, Disbursement, ProgramArea, public_rows
 from indicators.models import Indicator, Result
 
 LIST_PATHS = [
@@ -172,7 +172,7 @@ class Command(BaseCommand):
         common = agreement.code[:4] if agreement else "a"
         rare = agreement.code if agreement else "zzzz"
         indicator = Indicator.objects.public().order_by("pk").first()
-        area = ProgramArea.objects.public().order_by("pk").first()
+        area = ProgramArea.objects.all().order_by("pk").first()
         filters = {
             "/agreements/": f"currency={agreement.currency if agreement else 'USD'}",
             "/amendments/": f"agreement={rare}",
@@ -280,7 +280,7 @@ class Command(BaseCommand):
         if agreement is not None and agreement.public_disbursement_count:
             paths.append(agreement.get_absolute_url())
         for model in (ProgramArea, Indicator):
-            obj = model.objects.public().first()
+            obj = public_rows(model).first()
             if obj is not None and hasattr(obj, "get_absolute_url"):
                 paths.append(obj.get_absolute_url())
         return paths
