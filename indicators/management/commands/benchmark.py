@@ -78,6 +78,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--runs", type=int, default=15, help="Timed runs per page.")
         parser.add_argument(
+            "--warmups",
+            type=int,
+            default=2,
+            help="Untimed requests before a page's timed runs.",
+        )
+        parser.add_argument(
             "--skip-iati",
             action="store_true",
             help="Leave out the streamed IATI export (benchmark_iati).",
@@ -95,8 +101,11 @@ class Command(BaseCommand):
         with override_settings(API_THROTTLE_RATE=""):
             self.measure_all(**options)
 
-    def measure_all(self, *, runs, skip_csv, csv_repeat, skip_iati=False, **options):
+    def measure_all(
+        self, *, runs, skip_csv, csv_repeat, skip_iati=False, warmups=2, **options
+    ):
         self.runs = runs
+        self.warmups = warmups
         self.csv_repeat = csv_repeat
         self.host = benchmark_host()
         self.client = Client(HTTP_HOST=self.host)
@@ -253,7 +262,9 @@ class Command(BaseCommand):
                 if column.orderable is False or name in table.staff_only:
                     continue
                 for sort in (name, f"-{name}"):
-                    timing = self.time_path(f"{path}?sort={sort}", runs=3)
+                    timing = self.time_path(
+                        f"{path}?sort={sort}", runs=min(3, self.runs)
+                    )
                     timing["refused"] = b"data-sort-refused" in timing.pop("content")
                     rows.append(timing)
                     self.stdout.write(
@@ -371,7 +382,8 @@ class Command(BaseCommand):
 
     def measure(self, path):
         timing = self.time_path(path)
-        timing["queries"] = self.count_queries(path)
+        # The timed runs have just warmed the remembered values.
+        timing["queries"] = self.count_queries(path, warm=True)
         self.stdout.write(
             f"  {path:<58} p50 {timing['p50_ms']:8.1f} ms  {timing['queries']:>2} queries"
             f"  ({timing['status']})"
@@ -380,21 +392,20 @@ class Command(BaseCommand):
 
     def time_path(self, path, client=None, *, runs=None, cold=False, show=False):
         client = client or self.client
-        response = None
-        for _ in range(2):
+        for _ in range(self.warmups):
+            client.get(path)
+        samples = []
+        for _ in range(max(runs or self.runs, 1)):
+            if cold:
+                bump_public_version()
+            started = time.perf_counter()
             response = client.get(path)
+            samples.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             # A figure for an error page would be a figure for the wrong thing.
             raise CommandError(
                 f"{path} answered {response.status_code}, not 200: nothing to measure."
             )
-        samples = []
-        for _ in range(runs or self.runs):
-            if cold:
-                bump_public_version()
-            started = time.perf_counter()
-            client.get(path)
-            samples.append((time.perf_counter() - started) * 1000)
         timing = {
             "path": path,
             "status": response.status_code,
@@ -430,12 +441,13 @@ class Command(BaseCommand):
             return
         yield
 
-    def count_queries(self, path):
+    def count_queries(self, path, *, warm=False):
         # Warm first: a list's matching count and filter choices are remembered until
         # the next write (grants/cache.py), so the first view after a write runs up
         # to three more queries; every later view runs the number counted here.
         with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0):
-            self.client.get(path)
+            if not warm:
+                self.client.get(path)
             with CaptureQueriesContext(connection) as queries:
                 self.client.get(path)
         return len(queries)
