@@ -56,7 +56,10 @@ from .workflow import (
 
 def export_selected_csv_action(report: Report):
     """An admin action streaming the selected rows as the report's CSV, drafts
-    included, with the staff columns that say which rows the public sees."""
+    included, with the staff columns that say which rows the public sees.
+
+    Not django-import-export's export action: it builds the whole file in memory
+    with the resource's columns, where this streams the report's (the public CSV's)."""
 
     @admin.action(description=_("Export selected to CSV"), permissions=["view"])
     def export_selected_csv(modeladmin, request, queryset):

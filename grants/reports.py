@@ -99,7 +99,8 @@ def framework_code(include_drafts: bool):
 
 class ProgramAreaCodes(Func):
     """The codes of an agreement's program areas in alphabetical order, joined by ";"
-    (codes are slugs, so they never contain one)."""
+    (codes are slugs, so they never contain one). Not `StringAgg`: before Django 6.0
+    it is PostgreSQL's only (django.contrib.postgres), and this runs on SQLite too."""
 
     output_field = TextField()
 
