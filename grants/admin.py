@@ -33,6 +33,7 @@ from .csv_export import Report, csv_response
 from .formatting import NOTHING, money, share_text
 from .forms import AmountField
 from .models import (
+    PAYMENTS_NEWEST_FIRST,
     Agreement,
     Amendment,
     Budget,
@@ -884,7 +885,7 @@ class DisbursementAdmin(
         "published_at",
     ]
     list_display_links = ["date", "agreement_code"]
-    ordering = ["-date", "-pk"]
+    ordering = list(PAYMENTS_NEWEST_FIRST)
     list_select_related = ["agreement", "provider", "receiver"]
     list_filter = [
         "publication",

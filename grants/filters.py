@@ -441,9 +441,9 @@ class DisbursementFilter(SearchFilterSet):
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
         payments = Disbursement.objects.visible(include_drafts=include_drafts)
-        return payments.select_related("agreement", "provider", "receiver").order_by(
-            "-date", "-pk"
-        )
+        return payments.select_related(
+            "agreement", "provider", "receiver"
+        ).newest_first()
 
     def filter_year(self, queryset, name, value):
         # A range rather than __year, so the date index serves it.

@@ -1256,9 +1256,14 @@ def paid_by_now():
     return (timezone.now() + datetime.timedelta(hours=14)).date()
 
 
+# Payments newest first: the list, the admin, the CSV and the agreement page.
+PAYMENTS_NEWEST_FIRST = ("-date", "-pk")
+
+
 class DisbursementQuerySet(LedgerQuerySet):
     def newest_first(self):
-        return self.order_by("-date", "-pk")
+        """PAYMENTS_NEWEST_FIRST."""
+        return self.order_by(*PAYMENTS_NEWEST_FIRST)
 
 
 class Disbursement(LedgerRowMixin, AgreementRow, VersionedModel):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .csv_export import Column, Kind, Report, boolean_text, has_annotation
 from .models import (
+    PAYMENTS_NEWEST_FIRST,
     Agreement,
     AgreementKind,
     AgreementSector,
@@ -606,7 +607,7 @@ DISBURSEMENTS = register(
             ),
         ),
         staff_columns=agreement_row_staff_columns(Disbursement),
-        ordering=("-date", "-pk"),
+        ordering=PAYMENTS_NEWEST_FIRST,
     )
 )
 
