@@ -57,8 +57,11 @@ serve: install
 faulttest: install
 	$(BIN)/python scripts/faulttest.py --host $(HOST) --port $(PORT)
 
+# On every core (pytest-xdist): each worker has its own test database, and a test
+# class stays on one worker. TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 test: install-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -33,6 +33,7 @@ from .csv_export import Report, csv_response
 from .formatting import NOTHING, money, share_text
 from .forms import AmountField
 from .models import (
+    PAYMENTS_NEWEST_FIRST,
     Agreement,
     Amendment,
     Budget,
@@ -56,12 +57,15 @@ from .workflow import (
 
 def export_selected_csv_action(report: Report):
     """An admin action streaming the selected rows as the report's CSV, drafts
-    included, with the staff columns that say which rows the public sees."""
+    included, with the staff columns that say which rows the public sees.
+
+    Not django-import-export's export action: it builds the whole file in memory
+    with the resource's columns, where this streams the report's (the public CSV's)."""
 
     @admin.action(description=_("Export selected to CSV"), permissions=["view"])
     def export_selected_csv(modeladmin, request, queryset):
         return csv_response(
-            report, queryset, public_only=False, filename=report.filename("selected")
+            report, queryset, include_drafts=True, filename=report.filename("selected")
         )
 
     return export_selected_csv
@@ -359,7 +363,7 @@ class AmendmentInline(WorkflowInlineMixin, RecordTextsStackedInline):
     formfield_overrides = AMOUNT_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_figures(public_only=False)
+        return super().get_queryset(request).with_figures(include_drafts=True)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*super().get_readonly_fields(request, obj)]
@@ -770,7 +774,7 @@ class AmendmentAdmin(
     formfield_overrides = AMOUNT_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_figures(public_only=False)
+        return super().get_queryset(request).with_figures(include_drafts=True)
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_display(self, obj):
@@ -881,7 +885,7 @@ class DisbursementAdmin(
         "published_at",
     ]
     list_display_links = ["date", "agreement_code"]
-    ordering = ["-date", "-pk"]
+    ordering = list(PAYMENTS_NEWEST_FIRST)
     list_select_related = ["agreement", "provider", "receiver"]
     list_filter = [
         "publication",

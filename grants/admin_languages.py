@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from . import languages
+from .models import public_rows
 
 
 def required_texts(model):
@@ -77,7 +78,7 @@ class MissingTranslationFilter(admin.SimpleListFilter):
             return queryset
         return queryset.filter(
             languages.untranslated_q(queryset.model, language),
-            pk__in=queryset.model.objects.public().values("pk"),
+            pk__in=public_rows(queryset.model).values("pk"),
         )
 
 

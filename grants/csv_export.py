@@ -30,6 +30,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 
 from . import languages
+from .models import public_rows
 
 # OWASP "CSV injection": spreadsheet programs treat a cell starting with one of these as a
 # formula (tab, CR and LF because some programs strip them before looking).
@@ -65,7 +66,7 @@ ColumnSource = str | models.Expression | Callable[[bool], models.Expression]
 @dataclass(frozen=True)
 class Column:
     """One CSV column: its snake_case header, where the value comes from (an ORM path,
-    an expression, or a function of `public_only` returning one), its kind and the
+    an expression, or a function of `include_drafts` returning one), its kind and the
     sentence the data dictionary shows."""
 
     name: str
@@ -78,19 +79,19 @@ class Column:
     text_of: str | None = None
     language: str | None = None
 
-    def value(self, *, public_only: bool) -> models.Expression:
+    def value(self, *, include_drafts: bool) -> models.Expression:
         """The column's value as the database gives it, before any CSV formatting
         (the API reads it so)."""
         source = self.source
         if isinstance(source, str):
             return F(source)
         if callable(source) and not hasattr(source, "resolve_expression"):
-            return source(public_only)
+            return source(include_drafts)
         return source
 
-    def expression(self, *, public_only: bool) -> models.Expression:
+    def expression(self, *, include_drafts: bool) -> models.Expression:
         """The cell as the CSV writes it: text neutralized, decimals formatted."""
-        source = self.value(public_only=public_only)
+        source = self.value(include_drafts=include_drafts)
         if self.kind is Kind.TEXT:
             return neutralized(source)
         if self.kind is Kind.DECIMAL:
@@ -242,26 +243,28 @@ class Report:
         )
 
     def public_queryset(self) -> models.QuerySet:
-        queryset = self.model.objects.public()
+        queryset = public_rows(self.model)
         return queryset.order_by(*self.ordering) if self.ordering else queryset
 
-    def columns_for(self, *, public_only: bool) -> tuple[Column, ...]:
-        return self.columns if public_only else self.columns + self.staff_columns
+    def columns_for(self, *, include_drafts: bool) -> tuple[Column, ...]:
+        return self.columns + self.staff_columns if include_drafts else self.columns
 
-    def header(self, *, public_only: bool = True) -> list[str]:
-        return [column.name for column in self.columns_for(public_only=public_only)]
+    def header(self, *, include_drafts: bool = False) -> list[str]:
+        return [
+            column.name for column in self.columns_for(include_drafts=include_drafts)
+        ]
 
     def filename(self, qualifier: str = "") -> str:
         name = f"{self.name}-{qualifier}" if qualifier else self.name
         return f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
 
-    def rows_queryset(self, queryset, *, public_only: bool = True):
+    def rows_queryset(self, queryset, *, include_drafts: bool = False):
         """`queryset` as a values_list of exactly the report's cells, in order."""
         if self.annotate is not None:
-            queryset = self.annotate(queryset, public_only)
-        columns = self.columns_for(public_only=public_only)
+            queryset = self.annotate(queryset, include_drafts)
+        columns = self.columns_for(include_drafts=include_drafts)
         aliases = {
-            cell_alias(index): column.expression(public_only=public_only)
+            cell_alias(index): column.expression(include_drafts=include_drafts)
             for index, column in enumerate(columns)
         }
         # COPY writes the columns in the SELECT's order (languages.stored_columns).
@@ -278,10 +281,10 @@ def has_annotation(queryset, name: str) -> bool:
     return name in queryset.query.annotations
 
 
-def header_bytes(report: Report, *, public_only: bool) -> bytes:
+def header_bytes(report: Report, *, include_drafts: bool) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=LINE_END).writerow(
-        report.header(public_only=public_only)
+        report.header(include_drafts=include_drafts)
     )
     return buffer.getvalue().encode()
 
@@ -290,7 +293,7 @@ def stream_csv(
     report: Report,
     queryset,
     *,
-    public_only: bool = True,
+    include_drafts: bool = False,
     method: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> Iterator[bytes]:
@@ -299,7 +302,7 @@ def stream_csv(
     `method` is "copy" (PostgreSQL only) or "python"; by default COPY where the
     database is PostgreSQL.
     """
-    rows = report.rows_queryset(queryset, public_only=public_only)
+    rows = report.rows_queryset(queryset, include_drafts=include_drafts)
     vendor = connections[rows.db].vendor
     if method is None:
         method = "copy" if vendor == "postgresql" else "python"
@@ -307,10 +310,12 @@ def stream_csv(
         raise ValueError("COPY export needs PostgreSQL.")
     text_columns = [
         index
-        for index, column in enumerate(report.columns_for(public_only=public_only))
+        for index, column in enumerate(
+            report.columns_for(include_drafts=include_drafts)
+        )
         if column.kind is Kind.TEXT
     ]
-    yield BOM + header_bytes(report, public_only=public_only)
+    yield BOM + header_bytes(report, include_drafts=include_drafts)
     written = 0
     try:
         if method == "copy":
@@ -420,19 +425,19 @@ def csv_response(
     report: Report,
     queryset=None,
     *,
-    public_only: bool = True,
+    include_drafts: bool = False,
     filename: str | None = None,
     method: str | None = None,
 ) -> StreamingHttpResponse:
     """A streamed CSV download of `queryset` (by default the report's public rows).
 
     List views call it for `?format=csv` with their filtered, ordered queryset, which
-    must be built on `public()`; the admin calls it with `public_only=False`.
+    must be built on `public()`; the admin calls it with `include_drafts=True`.
     """
     if queryset is None:
         queryset = report.public_queryset()
     response = StreamingHttpResponse(
-        stream_csv(report, queryset, public_only=public_only, method=method),
+        stream_csv(report, queryset, include_drafts=include_drafts, method=method),
         content_type="text/csv; charset=utf-8",
     )
     filename = filename or report.filename()

@@ -34,8 +34,8 @@ from .models import (
     Organization,
     OrganizationKind,
     ProgramArea,
-    PublicationState,
     RecipientArea,
+    published_q,
 )
 from .money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from .search import search_in
@@ -117,9 +117,9 @@ class AgreementCodeFilter(django_filters.CharFilter):
     def filter(self, queryset, value):
         if value in EMPTY_VALUES:
             return queryset
-        agreements = Agreement.objects.all()
-        if not shows_drafts(self.parent.request):
-            agreements = agreements.public()
+        agreements = Agreement.objects.visible(
+            include_drafts=shows_drafts(self.parent.request)
+        )
         matching = agreements.filter(code__iexact=value).values("pk")
         return queryset.filter(**{f"{self.field_name}__in": matching})
 
@@ -131,9 +131,7 @@ def agreement_filter_choices(*, include_drafts: bool):
     agreement, so all four lists are remembered together until the next write."""
 
     def compute():
-        agreements = Agreement.objects.all()
-        if not include_drafts:
-            agreements = agreements.public()
+        agreements = Agreement.objects.visible(include_drafts=include_drafts)
         agreements = agreements.order_by()
 
         def parties(relation):
@@ -146,7 +144,7 @@ def agreement_filter_choices(*, include_drafts: bool):
             "donor": parties("donor"),
             "recipient": parties("recipient"),
             "program_area": [
-                (area.code, str(area)) for area in ProgramArea.objects.public()
+                (area.code, str(area)) for area in ProgramArea.objects.all()
             ],
             "currency": [
                 (code, code)
@@ -236,11 +234,9 @@ class AgreementFilter(SearchFilterSet):
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
-        agreements = Agreement.objects.all()
-        if not include_drafts:
-            agreements = agreements.public()
+        agreements = Agreement.objects.visible(include_drafts=include_drafts)
         return (
-            agreements.with_figures(public_only=not include_drafts)
+            agreements.with_figures(include_drafts=include_drafts)
             .select_related("donor", "recipient")
             .order_by("code", "pk")
         )
@@ -256,11 +252,11 @@ class AgreementFilter(SearchFilterSet):
 
     def filter_active_in(self, queryset, name, value):
         start, end = year_span(value)
-        amendments = Amendment.objects.filter(
-            agreement=OuterRef("pk"), period_start__lte=end
-        ).filter(Q(period_end__isnull=True) | Q(period_end__gte=start))
-        if not shows_drafts(self.request):
-            amendments = amendments.public()
+        amendments = (
+            Amendment.objects.visible(include_drafts=shows_drafts(self.request))
+            .filter(agreement=OuterRef("pk"), period_start__lte=end)
+            .filter(Q(period_end__isnull=True) | Q(period_end__gte=start))
+        )
         own_dates = Q(start_on__isnull=False, start_on__lte=end) & (
             Q(end_on__isnull=True) | Q(end_on__gte=start)
         )
@@ -307,11 +303,9 @@ class AmendmentFilter(SearchFilterSet):
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
-        amendments = Amendment.objects.all()
-        if not include_drafts:
-            amendments = amendments.public()
+        amendments = Amendment.objects.visible(include_drafts=include_drafts)
         return (
-            amendments.with_figures(public_only=not include_drafts)
+            amendments.with_figures(include_drafts=include_drafts)
             .select_related("agreement")
             .order_by("agreement__code", "sequence", "pk")
         )
@@ -341,7 +335,7 @@ class ProgramAreaFilter(SearchFilterSet):
     def base_queryset(cls, *, include_drafts: bool):
         counts = program_area_counts(include_drafts=include_drafts)
         return (
-            ProgramArea.objects.public()
+            ProgramArea.objects.all()
             .annotate(
                 agreement_count=counts_by_pk(counts, 0),
                 indicator_count=counts_by_pk(counts, 1),
@@ -356,13 +350,8 @@ def program_area_counts(*, include_drafts: bool):
     view (grants/cache.py, `remember`)."""
 
     def compute():
-        published = PublicationState.PUBLISHED
-        agreement_filter = (
-            Q() if include_drafts else Q(agreements__publication=published)
-        )
-        indicator_filter = (
-            Q() if include_drafts else Q(indicators__publication=published)
-        )
+        agreement_filter = Q() if include_drafts else published_q("agreements__")
+        indicator_filter = Q() if include_drafts else published_q("indicators__")
         rows = (
             ProgramArea.objects.order_by()
             .annotate(
@@ -411,7 +400,7 @@ class OrganizationFilter(SearchFilterSet):
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
-        return Organization.objects.public().order_by("name", "pk")
+        return Organization.objects.all().order_by("name", "pk")
 
     def filter_country(self, queryset, name, value):
         return queryset.filter(country=value.upper())
@@ -451,12 +440,10 @@ class DisbursementFilter(SearchFilterSet):
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
-        payments = Disbursement.objects.all()
-        if not include_drafts:
-            payments = payments.public()
-        return payments.select_related("agreement", "provider", "receiver").order_by(
-            "-date", "-pk"
-        )
+        payments = Disbursement.objects.visible(include_drafts=include_drafts)
+        return payments.select_related(
+            "agreement", "provider", "receiver"
+        ).newest_first()
 
     def filter_year(self, queryset, name, value):
         # A range rather than __year, so the date index serves it.

@@ -88,10 +88,10 @@ INPUTS = {
 DISBURSEMENT, EXPENDITURE = "disbursement", "expenditure"
 
 
-def figure(name: str, *, public_only: bool) -> str:
+def figure(name: str, *, include_drafts: bool) -> str:
     """The stored field of a figure as a viewer sees it: over the published amendments
     for the public (`public_total`), over all of them for staff (`total`)."""
-    return f"public_{name}" if public_only else name
+    return name if include_drafts else f"public_{name}"
 
 
 @dataclass(frozen=True)

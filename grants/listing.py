@@ -7,7 +7,7 @@ from django_tables2.rows import BoundRows
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import EmptyPage
+from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponse
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
@@ -54,6 +54,19 @@ def active_filter_count(filterset) -> int:
         for name in filterset.form.fields
         if any(str(v).strip() for v in data.getlist(name))
     )
+
+
+class CountedPaginator(Paginator):
+    """A Paginator given the matching count (remembered until the next write,
+    grants/cache.py), so it never counts the rows itself."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self):
+        return self.known_count
 
 
 class ListPageView(SingleTableMixin, FilterView):
@@ -148,10 +161,16 @@ class ListPageView(SingleTableMixin, FilterView):
         else:
             # Sorting only: the page size from the query string is capped below.
             RequestConfig(self.request, paginate=False).configure(table)
-        table.data._length = count
         page = positive_int(self.request.GET.get("page"), default=1)
+        # By hand, not RequestConfig's `silent`: that falls back to the last page
+        # without a word, and the visitor is told here.
         try:
-            table.paginate(per_page=self.get_per_page(), page=page)
+            table.paginate(
+                paginator_class=CountedPaginator,
+                count=count,
+                per_page=self.get_per_page(),
+                page=page,
+            )
         except EmptyPage:
             last = max(table.paginator.num_pages, 1)
             table.page = table.paginator.page(last)

@@ -46,6 +46,33 @@ class PublicationState(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+def published_q(path: str = "") -> Q:
+    """The row at `path` (e.g. "agreements__") is published: the one spelling of the
+    publication test, for the gates below and for counts over a relation."""
+    return Q(**{f"{path}publication": PublicationState.PUBLISHED})
+
+
+def public_rows(model) -> models.QuerySet:
+    """The rows of `model` the public sees: `public()` where the model has a gate,
+    every row of reference data (organizations, documents, areas), which has none."""
+    manager = model._default_manager
+    return manager.public() if hasattr(manager, "public") else manager.all()
+
+
+class GatedQuerySet(models.QuerySet):
+    """The QuerySet of a model with a public gate. `public()` is what the public sees;
+    `visible()` is what a viewer sees, and what every page, filter, report, API and
+    export starts from."""
+
+    def public(self):
+        raise NotImplementedError
+
+    def visible(self, *, include_drafts: bool):
+        """Every row for staff who see drafts (grants.listing.shows_drafts), else
+        `public()`."""
+        return self.all() if include_drafts else self.public()
+
+
 class OrganizationKind(models.TextChoices):
     GOVERNMENT = "government", _("Government")
     BILATERAL = "bilateral", _("Bilateral agency")
@@ -78,12 +105,6 @@ class ParticipantRole(models.TextChoices):
     ACCOUNTABLE = "2", _("Accountable")
     EXTENDING = "3", _("Extending")
     IMPLEMENTING = "4", _("Implementing")
-
-
-class OrganizationQuerySet(models.QuerySet):
-    def public(self):
-        """Every organization: names of parties are reference data, never drafts."""
-        return self.all()
 
 
 class Organization(VersionedModel):
@@ -132,7 +153,8 @@ class Organization(VersionedModel):
         ),
     )
 
-    objects = OrganizationQuerySet.as_manager()
+    # No public gate: names of parties are reference data, never drafts.
+    objects = models.Manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -175,12 +197,6 @@ class Organization(VersionedModel):
         super().save(*args, **kwargs)
 
 
-class SourceDocumentQuerySet(models.QuerySet):
-    def public(self):
-        """Every source document: citations are shown wherever a public fact uses them."""
-        return self.all()
-
-
 class SourceDocument(VersionedModel):
     title = models.CharField(_("title"), max_length=500)
     publisher = models.CharField(
@@ -204,7 +220,8 @@ class SourceDocument(VersionedModel):
         ),
     )
 
-    objects = SourceDocumentQuerySet.as_manager()
+    # No public gate: citations are shown wherever a public fact uses them.
+    objects = models.Manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -216,12 +233,6 @@ class SourceDocument(VersionedModel):
         if self.publisher:
             return f"{self.title} — {self.publisher}"
         return self.title
-
-
-class ProgramAreaQuerySet(models.QuerySet):
-    def public(self):
-        """Every program area: the tree of areas is reference data, never a draft."""
-        return self.all()
 
 
 class ProgramArea(VersionedModel):
@@ -254,7 +265,8 @@ class ProgramArea(VersionedModel):
         _("display order"), default=0, help_text=_("Lower numbers are listed first.")
     )
 
-    objects = ProgramAreaQuerySet.as_manager()
+    # No public gate: the tree of areas is reference data, never a draft.
+    objects = models.Manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -305,25 +317,25 @@ SHOWN_FIGURES = (
 )
 
 
-class AgreementQuerySet(models.QuerySet):
+class AgreementQuerySet(GatedQuerySet):
     def public(self):
         """Published agreements only: drafts are excluded."""
-        return self.filter(publication=PublicationState.PUBLISHED)
+        return self.filter(published_q())
 
-    def with_figures(self, *, public_only: bool):
+    def with_figures(self, *, include_drafts: bool):
         """Annotate the ledger's stored figures as the viewer sees them (grants/ledger.py):
         `shown_total`, `shown_stated_count`, `shown_unreconciled_count`,
         `shown_disbursed`, `shown_spent`, `shown_disbursement_count` and
         `shown_disbursed_share`, over the published amendments and payments when
-        `public_only`, over all of them for staff."""
+        not `include_drafts`, over all of them for staff."""
         return self.annotate(
             **{
-                f"shown_{name}": F(ledger.figure(name, public_only=public_only))
+                f"shown_{name}": F(ledger.figure(name, include_drafts=include_drafts))
                 for name in SHOWN_FIGURES
             }
         )
 
-    def signed_under(self, framework_ids, *, public_only: bool) -> dict:
+    def signed_under(self, framework_ids, *, include_drafts: bool) -> dict:
         """What was signed under each framework of `framework_ids`, from the rows of
         this queryset: {framework id: {"agreements": n, "totals": [(currency,
         total), ...]}}, the totals as the viewer sees them (never added across
@@ -334,7 +346,7 @@ class AgreementQuerySet(models.QuerySet):
             .values("framework_id", "currency")
             .annotate(
                 agreements=Count("pk"),
-                total=Sum(ledger.figure("total", public_only=public_only)),
+                total=Sum(ledger.figure("total", include_drafts=include_drafts)),
             )
             .order_by("framework_id", "currency")
         )
@@ -613,22 +625,22 @@ class Agreement(VersionedModel):
             ]
             + [
                 models.Index(
-                    fields=[ledger.figure(name, public_only=public), "id"],
-                    name=f"grants_agr_{'pub_' if public else ''}{name[:5]}_sort",
+                    fields=[ledger.figure(name, include_drafts=drafts), "id"],
+                    name=f"grants_agr_{'' if drafts else 'pub_'}{name[:5]}_sort",
                 )
                 for name in ("total", "unreconciled_count")
-                for public in (False, True)
+                for drafts in (True, False)
             ]
             + [
                 models.Index(
-                    fields=[ledger.figure(name, public_only=public), "id"],
-                    name=f"grants_agr_{'pub_' if public else ''}{short}_sort",
+                    fields=[ledger.figure(name, include_drafts=drafts), "id"],
+                    name=f"grants_agr_{'' if drafts else 'pub_'}{short}_sort",
                 )
                 for name, short in (
                     ("disbursed", "disb"),
                     ("disbursed_share", "dshare"),
                 )
-                for public in (False, True)
+                for drafts in (True, False)
             ]
             + [
                 # A code typed in a filter matches whatever its case (`iexact`: UPPER).
@@ -736,14 +748,12 @@ class Agreement(VersionedModel):
             seen.add(ancestor.pk)
             ancestor = ancestor.framework
 
-    def amendment_timeline(self, *, public_only: bool):
+    def amendment_timeline(self, *, include_drafts: bool):
         """The agreement's amendments in sequence, with the figures the viewer sees
         (`shown_running_total`, `reconciled`)."""
-        amendments = self.amendments.all()
-        if public_only:
-            amendments = amendments.public()
+        amendments = self.amendments.visible(include_drafts=include_drafts)
         return (
-            amendments.with_figures(public_only=public_only)
+            amendments.with_figures(include_drafts=include_drafts)
             .select_related("source")
             .order_by("sequence", "pk")
         )
@@ -926,10 +936,10 @@ class AgreementSector(StatedShare):
         return str(SECTOR_VOCABULARIES.get(self.vocabulary, self.vocabulary))
 
 
-def reconciled_expression(*, public_only: bool):
+def reconciled_expression(*, include_drafts: bool):
     """None where the amendment states no total; True where the stated total equals
     the running total the viewer sees, False where it differs."""
-    running_total = ledger.figure("running_total", public_only=public_only)
+    running_total = ledger.figure("running_total", include_drafts=include_drafts)
     return models.Case(
         models.When(stated_cumulative_total__isnull=True, then=models.Value(None)),
         models.When(stated_cumulative_total=F(running_total), then=models.Value(True)),
@@ -938,21 +948,18 @@ def reconciled_expression(*, public_only: bool):
     )
 
 
-class LedgerQuerySet(models.QuerySet):
+class LedgerQuerySet(GatedQuerySet):
     """The QuerySet of rows the ledger totals (amendments, disbursements): the public
     gate of a row with a publication of its own, and writes that bypass save() keep
     the ledger true too."""
 
     def public(self):
         """Published rows of published agreements: every draft is excluded."""
-        return self.filter(
-            publication=PublicationState.PUBLISHED,
-            agreement__publication=PublicationState.PUBLISHED,
-        )
+        return self.filter(published_q(), published_q("agreement__"))
 
     def drafts(self):
         """Rows not published themselves (whatever their agreement's state)."""
-        return self.exclude(publication=PublicationState.PUBLISHED)
+        return self.exclude(published_q())
 
     def update(self, **kwargs):
         if not ledger.INPUTS[self.model._meta.model_name].intersection(kwargs):
@@ -1062,16 +1069,16 @@ class LedgerRowMixin:
 
 
 class AmendmentQuerySet(LedgerQuerySet):
-    def with_figures(self, *, public_only: bool):
+    def with_figures(self, *, include_drafts: bool):
         """Annotate the ledger's stored running total as the viewer sees it
-        (`shown_running_total`: over the published amendments when `public_only`) and
+        (`shown_running_total`: over the published amendments unless `include_drafts`) and
         `reconciled` (None: nothing stated; True/False: the stated total matches it or
         not). Safe to filter and sort on both."""
         return self.annotate(
             shown_running_total=F(
-                ledger.figure("running_total", public_only=public_only)
+                ledger.figure("running_total", include_drafts=include_drafts)
             ),
-            reconciled=reconciled_expression(public_only=public_only),
+            reconciled=reconciled_expression(include_drafts=include_drafts),
         )
 
 
@@ -1181,13 +1188,13 @@ class Amendment(LedgerRowMixin, AgreementRow, VersionedModel):
             # The Reconciliation column's sort: the expression the list orders by,
             # as the public and the staff see it.
             models.Index(
-                reconciled_expression(public_only=public_only),
+                reconciled_expression(include_drafts=include_drafts),
                 F("id"),
                 name=name,
             )
-            for public_only, name in (
-                (True, "grants_amendment_pubrec_sort"),
-                (False, "grants_amendment_rec_sort"),
+            for include_drafts, name in (
+                (False, "grants_amendment_pubrec_sort"),
+                (True, "grants_amendment_rec_sort"),
             )
         ]
         constraints = [
@@ -1261,9 +1268,14 @@ def paid_by_now():
     return (timezone.now() + datetime.timedelta(hours=14)).date()
 
 
+# Payments newest first: the list, the admin, the CSV and the agreement page.
+PAYMENTS_NEWEST_FIRST = ("-date", "-pk")
+
+
 class DisbursementQuerySet(LedgerQuerySet):
     def newest_first(self):
-        return self.order_by("-date", "-pk")
+        """PAYMENTS_NEWEST_FIRST."""
+        return self.order_by(*PAYMENTS_NEWEST_FIRST)
 
 
 class Disbursement(LedgerRowMixin, AgreementRow, VersionedModel):

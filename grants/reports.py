@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .csv_export import Column, Kind, Report, boolean_text, has_annotation
 from .models import (
+    PAYMENTS_NEWEST_FIRST,
     Agreement,
     AgreementKind,
     AgreementSector,
@@ -28,6 +29,7 @@ from .models import (
     ProgramArea,
     PublicationState,
     RecipientArea,
+    published_q,
 )
 from .registry import Registry
 
@@ -48,7 +50,7 @@ def is_public_text(model) -> Column:
     """A staff column: whether the row passes the model's public gate."""
     return Column(
         "is_public",
-        lambda public_only: Case(
+        lambda include_drafts: Case(
             When(pk__in=model.objects.public().values("pk"), then=Value("true")),
             default=Value("false"),
             output_field=TextField(),
@@ -85,15 +87,12 @@ def agreement_row_staff_columns(model) -> tuple[Column, ...]:
 # Agreements ---------------------------------------------------------------------
 
 
-def framework_code(public_only: bool):
+def framework_code(include_drafts: bool):
     """A draft framework is not shown to the public, not even by its code."""
-    if not public_only:
+    if include_drafts:
         return F("framework__code")
     return Case(
-        When(
-            framework__publication=PublicationState.PUBLISHED,
-            then=F("framework__code"),
-        ),
+        When(published_q("framework__"), then=F("framework__code")),
         default=None,
         output_field=TextField(),
     )
@@ -101,7 +100,8 @@ def framework_code(public_only: bool):
 
 class ProgramAreaCodes(Func):
     """The codes of an agreement's program areas in alphabetical order, joined by ";"
-    (codes are slugs, so they never contain one)."""
+    (codes are slugs, so they never contain one). Not `StringAgg`: before Django 6.0
+    it is PostgreSQL's only (django.contrib.postgres), and this runs on SQLite too."""
 
     output_field = TextField()
 
@@ -169,9 +169,9 @@ class StatedRows(Func):
         )
 
 
-def annotate_agreements(queryset, public_only: bool):
+def annotate_agreements(queryset, include_drafts: bool):
     if not has_annotation(queryset, "shown_total"):
-        queryset = queryset.with_figures(public_only=public_only)
+        queryset = queryset.with_figures(include_drafts=include_drafts)
     return queryset
 
 
@@ -391,9 +391,9 @@ AGREEMENTS = register(
 # Amendments ---------------------------------------------------------------------
 
 
-def annotate_amendments(queryset, public_only: bool):
+def annotate_amendments(queryset, include_drafts: bool):
     if not has_annotation(queryset, "shown_running_total"):
-        queryset = queryset.with_figures(public_only=public_only)
+        queryset = queryset.with_figures(include_drafts=include_drafts)
     return queryset
 
 
@@ -607,7 +607,7 @@ DISBURSEMENTS = register(
             ),
         ),
         staff_columns=agreement_row_staff_columns(Disbursement),
-        ordering=("-date", "-pk"),
+        ordering=PAYMENTS_NEWEST_FIRST,
     )
 )
 
@@ -615,13 +615,13 @@ DISBURSEMENTS = register(
 # Program areas ------------------------------------------------------------------
 
 
-def agreements_count(public_only: bool):
+def agreements_count(include_drafts: bool):
     """Each area's agreements, from the counts the list page remembers until the next
     write (grants.filters.program_area_counts): a correlated count per area read the
     whole join of agreements and areas, seconds per API page at 100,000 agreements."""
     from .filters import counts_by_pk, program_area_counts
 
-    return counts_by_pk(program_area_counts(include_drafts=not public_only), 0)
+    return counts_by_pk(program_area_counts(include_drafts=include_drafts), 0)
 
 
 PROGRAM_AREAS = register(

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# Not django-environ: it reads a variable set but empty as False, where these read it
+# as unset (DJANGO_SECURE_SSL_REDIRECT= must keep the redirect on in production).
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":

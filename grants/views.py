@@ -1,6 +1,6 @@
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Sum
+from django.db.models import Count, F, OuterRef, Sum
 from django.db.models.functions import JSONObject
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -29,9 +29,9 @@ from .models import (
     Organization,
     Participation,
     ProgramArea,
-    PublicationState,
     RecipientArea,
     SourceDocument,
+    published_q,
 )
 from .related_rows import instance_from_row, related_rows
 from .tables import AgreementTable, AmendmentTable, DisbursementTable, ProgramAreaTable
@@ -55,9 +55,9 @@ def home(request):
     """The overview: public totals by currency, agreements and money per program area,
     the latest results, and a way into every list. Always the public view."""
     totals = list(Agreement.objects.public().totals_by_currency())
-    published = Q(agreements__publication=PublicationState.PUBLISHED)
+    published = published_q("agreements__")
     areas = list(
-        ProgramArea.objects.public().annotate(
+        ProgramArea.objects.all().annotate(
             agreement_count=Count("agreements", filter=published, distinct=True)
         )
     )
@@ -253,9 +253,7 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
     template_name = "grants/agreement_detail.html"
 
     def get_queryset(self):
-        agreements = Agreement.objects.all()
-        if not self.include_drafts:
-            agreements = agreements.public()
+        agreements = Agreement.objects.visible(include_drafts=self.include_drafts)
         participations = Participation.objects.filter(agreement=OuterRef("pk"))
         return agreements.select_related("donor", "recipient", "framework").annotate(
             participation_rows=related_rows(
@@ -318,20 +316,20 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         agreement = self.object
-        public_only = not self.include_drafts
-        timeline = list(agreement.amendment_timeline(public_only=public_only))
-        results = agreement.results.public() if public_only else agreement.results.all()
+        include_drafts = self.include_drafts
+        timeline = list(agreement.amendment_timeline(include_drafts=include_drafts))
+        results = agreement.results.visible(include_drafts=include_drafts)
         results = results.select_related(
             "indicator", "indicator__program_area", "agreement", "source"
         ).order_by("indicator__code", "period_start", "pk")
         framework = agreement.framework
         show_framework = framework is not None and (
-            framework.is_public or not public_only
+            framework.is_public or include_drafts
         )
         under, under_count, under_summary = self.agreements_under(
-            agreement, public_only=public_only
+            agreement, include_drafts=include_drafts
         )
-        execution = self.execution(agreement, timeline, public_only=public_only)
+        execution = self.execution(agreement, timeline, include_drafts=include_drafts)
         participations, program_areas, documents = self.short_lists(agreement)
         context.update(
             {
@@ -347,7 +345,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 "agreements_under_count": under_count,
                 "amendments": timeline,
                 "total": (
-                    getattr(agreement, ledger.figure("total", public_only=public_only))
+                    getattr(
+                        agreement, ledger.figure("total", include_drafts=include_drafts)
+                    )
                     if timeline
                     else None
                 ),
@@ -371,12 +371,14 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         )
         return context
 
-    def execution(self, agreement, timeline, *, public_only):
+    def execution(self, agreement, timeline, *, include_drafts):
         """Committed, disbursed and spent as the viewer sees them (the ledger's stored
         figures), the latest payments and the chart of the totals over time."""
 
         def shown(name):
-            return getattr(agreement, ledger.figure(name, public_only=public_only))
+            return getattr(
+                agreement, ledger.figure(name, include_drafts=include_drafts)
+            )
 
         count = shown("disbursement_count")
         committed, disbursed = shown("total"), shown("disbursed")
@@ -392,9 +394,7 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         }
         if not count:
             return figures
-        payments = agreement.disbursements.all()
-        if public_only:
-            payments = payments.public()
+        payments = agreement.disbursements.visible(include_drafts=include_drafts)
         newest = payments.select_related(
             "provider", "receiver", "source"
         ).newest_first()
@@ -516,16 +516,16 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
         return participations, program_areas, documents
 
     @staticmethod
-    def agreements_under(agreement, *, public_only):
+    def agreements_under(agreement, *, include_drafts):
         """The first agreements signed under this one, by code, how many there are
         and what they add up to (`AgreementQuerySet.signed_under`): a framework may
         have thousands, so the page lists the first ones and links to the
         agreements list filtered on the framework. A few are summed here, many by
         the database."""
-        signed_under = Agreement.objects.filter(framework=agreement)
-        if public_only:
-            signed_under = signed_under.public()
-        figure = ledger.figure("total", public_only=public_only)
+        signed_under = Agreement.objects.filter(framework=agreement).visible(
+            include_drafts=include_drafts
+        )
+        figure = ledger.figure("total", include_drafts=include_drafts)
         under = list(
             signed_under.only(
                 "code", "title", "publication", "currency", figure
@@ -539,9 +539,9 @@ class AgreementDetailView(StaffAwareDetailMixin, DetailView):
                 )
             summary = {"agreements": len(under), "totals": sorted(totals.items())}
             return under, len(under), summary if under else None
-        summary = signed_under.signed_under([agreement.pk], public_only=public_only)[
-            agreement.pk
-        ]
+        summary = signed_under.signed_under(
+            [agreement.pk], include_drafts=include_drafts
+        )[agreement.pk]
         return under[:FRAMEWORK_AGREEMENTS_SHOWN], summary["agreements"], summary
 
     def running_total_chart(self, agreement, timeline):
@@ -581,28 +581,24 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
     slug_url_kwarg = "code"
     context_object_name = "area"
     template_name = "grants/programarea_detail.html"
-    queryset = ProgramArea.objects.public().select_related("parent")
+    queryset = ProgramArea.objects.all().select_related("parent")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         area = self.object
-        public_only = not self.include_drafts
-        agreements = area.agreements.all()
-        indicators = area.indicators.all()
-        results = result_model().objects.all()
-        if public_only:
-            agreements = agreements.public()
-            indicators = indicators.public()
-            results = results.public()
+        include_drafts = self.include_drafts
+        agreements = area.agreements.visible(include_drafts=include_drafts)
+        indicators = area.indicators.visible(include_drafts=include_drafts)
+        results = result_model().objects.visible(include_drafts=include_drafts)
         indicators = list(indicators.order_by("code", "pk"))
         # By the indicators' ids (none: no query), newest first: read backwards from
         # an index, not sorted at scale.
         results = results.filter(indicator__in=indicators).newest_first()
-        totals = area_totals(area, agreements, public_only=public_only)
+        totals = area_totals(area, agreements, include_drafts=include_drafts)
         context.update(
             {
                 "totals": totals,
-                "agreements": agreements.with_figures(public_only=public_only)
+                "agreements": agreements.with_figures(include_drafts=include_drafts)
                 .select_related("donor", "recipient")
                 .order_by("code", "pk")[:AREA_AGREEMENTS_SHOWN],
                 # A large area funds thousands of agreements: the page shows the
@@ -618,7 +614,7 @@ class ProgramAreaDetailView(StaffAwareDetailMixin, DetailView):
         return context
 
 
-def area_totals(area, agreements, *, public_only):
+def area_totals(area, agreements, *, include_drafts):
     """Per currency (never added across them): how many of the area's agreements,
     what they commit and what they have disbursed. A scan of the area's agreements,
     remembered until the next write (grants/cache.py)."""
@@ -629,13 +625,15 @@ def area_totals(area, agreements, *, public_only):
             .values("currency")
             .annotate(
                 agreements=Count("pk"),
-                committed=Sum(ledger.figure("total", public_only=public_only)),
-                disbursed=Sum(ledger.figure("disbursed", public_only=public_only)),
+                committed=Sum(ledger.figure("total", include_drafts=include_drafts)),
+                disbursed=Sum(
+                    ledger.figure("disbursed", include_drafts=include_drafts)
+                ),
             )
             .order_by("currency")
         )
 
-    return remember("area-totals", (area.pk, public_only), compute)
+    return remember("area-figures", (area.pk, include_drafts), compute)
 
 
 @require_safe

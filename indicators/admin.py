@@ -27,6 +27,7 @@ from .workflow import (
     result_approve,
     result_is_locked_for,
     result_locked_reason,
+    result_needs_reason,
     result_reopen,
     result_return,
     result_submit,
@@ -48,7 +49,7 @@ class ResultInlineFormSet(LockedRowsInlineFormSet):
         return result_is_locked_for(instance, user)
 
     def needs_reason(self, instance):
-        return instance.status == ResultStatus.APPROVED
+        return result_needs_reason(instance)
 
     def locked_reason(self, instance):
         return result_locked_reason(instance)
@@ -217,7 +218,7 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin, RecordTextsAdmin):
         return can_review(request.user)
 
     def record_needs_reason(self, obj):
-        return obj.status == ResultStatus.APPROVED
+        return result_needs_reason(obj)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and result_is_locked_for(obj, request.user):

@@ -16,9 +16,7 @@ from .models import Indicator, Measure, Result, Unit
 
 
 def indicator_choices(request):
-    indicators = Indicator.objects.all()
-    if not shows_drafts(request):
-        indicators = indicators.public()
+    indicators = Indicator.objects.visible(include_drafts=shows_drafts(request))
     return indicators.only("code", "name").order_by("name", "pk")
 
 
@@ -28,7 +26,7 @@ class IndicatorFilter(SearchFilterSet):
     program_area = django_filters.ModelChoiceFilter(
         label=_("Program area"),
         to_field_name="code",
-        queryset=ProgramArea.objects.public(),
+        queryset=ProgramArea.objects.all(),
     )
     unit = django_filters.ChoiceFilter(label=_("Unit"), choices=Unit.choices)
     measure = django_filters.ChoiceFilter(label=_("Measure"), choices=Measure.choices)
@@ -39,9 +37,7 @@ class IndicatorFilter(SearchFilterSet):
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
-        indicators = Indicator.objects.all()
-        if not include_drafts:
-            indicators = indicators.public()
+        indicators = Indicator.objects.visible(include_drafts=include_drafts)
         return indicators.select_related("program_area").order_by("code", "pk")
 
 
@@ -62,7 +58,7 @@ class ResultFilter(SearchFilterSet):
         label=_("Program area"),
         field_name="indicator__program_area",
         to_field_name="code",
-        queryset=ProgramArea.objects.public(),
+        queryset=ProgramArea.objects.all(),
     )
     agreement = AgreementCodeFilter()
     period_year = YearFilter(label=_("Period covers year"), method="filter_period_year")
@@ -91,9 +87,7 @@ class ResultFilter(SearchFilterSet):
 
     @classmethod
     def base_queryset(cls, *, include_drafts: bool):
-        results = Result.objects.all()
-        if not include_drafts:
-            results = results.public()
+        results = Result.objects.visible(include_drafts=include_drafts)
         # Newest first, read backwards from an index; the table marks its Period
         # column as the order (ResultTable.Meta.order_by).
         return results.select_related(
@@ -114,9 +108,7 @@ def indicator_result_counts(*, include_drafts: bool):
     (grants/cache.py, `remember`)."""
 
     def compute():
-        results = Result.objects.all()
-        if not include_drafts:
-            results = results.public()
+        results = Result.objects.visible(include_drafts=include_drafts)
         rows = (
             results.order_by()
             .values("indicator_id")

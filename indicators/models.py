@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from grants import languages
 from grants.models import (
     Agreement,
+    GatedQuerySet,
     ProgramArea,
     PublicationState,
     SourceDocument,
     choices_condition,
+    published_q,
 )
 from grants.money import MONEY_LIMIT
 from grants.versioning import VersionedModel
@@ -88,10 +90,10 @@ class ResultStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
 
 
-class IndicatorQuerySet(models.QuerySet):
+class IndicatorQuerySet(GatedQuerySet):
     def public(self):
         """Published indicators only: drafts are excluded."""
-        return self.filter(publication=PublicationState.PUBLISHED)
+        return self.filter(published_q())
 
 
 class Indicator(VersionedModel):
@@ -215,7 +217,7 @@ class Indicator(VersionedModel):
 NEWEST_FIRST = ("-period_end", "-period_start", "-pk")
 
 
-class ResultQuerySet(models.QuerySet):
+class ResultQuerySet(GatedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Rows inserted in bulk get their sort keys (indicators/sort_keys.py) as a
         save would give them."""
@@ -254,10 +256,9 @@ class ResultQuerySet(models.QuerySet):
         """Approved results of published indicators (and of published agreements, where
         linked): drafts, submitted and returned results are excluded."""
         return self.filter(
-            Q(agreement__isnull=True)
-            | Q(agreement__publication=PublicationState.PUBLISHED),
+            Q(agreement__isnull=True) | published_q("agreement__"),
+            published_q("indicator__"),
             status=ResultStatus.APPROVED,
-            indicator__publication=PublicationState.PUBLISHED,
         )
 
 

@@ -36,7 +36,7 @@ class PercentOf(Func):
         return sql, (*part_params, *whole_params)
 
 
-def results_count(public_only: bool):
+def results_count(include_drafts: bool):
     """Each indicator's results, counted once per write (indicators.filters,
     `indicator_result_counts`) rather than per row and per request: a correlated
     count read a million results for each page of the indicators API."""
@@ -44,7 +44,7 @@ def results_count(public_only: bool):
 
     from .filters import indicator_result_counts
 
-    return counts_by_pk(indicator_result_counts(include_drafts=not public_only), 0)
+    return counts_by_pk(indicator_result_counts(include_drafts=include_drafts), 0)
 
 
 INDICATORS = register(

@@ -18,6 +18,7 @@ from grants.resources import (
 )
 
 from .models import Indicator, Result, ResultStatus
+from .workflow import result_is_locked
 
 
 class ResultResource(StaffImportResource):
@@ -95,7 +96,7 @@ class ResultResource(StaffImportResource):
     ]
 
     def locked_reason(self, instance):
-        if instance.status in {ResultStatus.SUBMITTED, ResultStatus.APPROVED}:
+        if result_is_locked(instance):
             return _(
                 "Result %(object)s is %(status)s: a reviewer must return or reopen it "
                 "before an import can change it."

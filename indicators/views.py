@@ -75,17 +75,15 @@ class IndicatorDetailView(StaffAwareDetailMixin, DetailView):
     template_name = "indicators/indicator_detail.html"
 
     def get_queryset(self):
-        indicators = Indicator.objects.all()
-        if not self.include_drafts:
-            indicators = indicators.public()
+        indicators = Indicator.objects.visible(include_drafts=self.include_drafts)
         return indicators.select_related("program_area")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         indicator = self.object
-        results = Result.objects.filter(indicator=indicator)
-        if not self.include_drafts:
-            results = results.public()
+        results = Result.objects.filter(indicator=indicator).visible(
+            include_drafts=self.include_drafts
+        )
         # Totals over every result in SQL; the chart and table show the latest
         # INDICATOR_RESULTS_SHOWN (an indicator reported for a decade by every
         # agreement has tens of thousands), with a link to the full results list.

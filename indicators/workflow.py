@@ -17,9 +17,19 @@ def can_review(user) -> bool:
     return user.has_perm(APPROVE_PERMISSION)
 
 
+def result_is_locked(result) -> bool:
+    """Submitted and approved results are out of the data-entry official's hands (and
+    out of an import's: a reviewer must return or reopen them first)."""
+    return result.status not in EDITABLE_BY_DATA_ENTRY
+
+
 def result_is_locked_for(result, user) -> bool:
-    """Submitted and approved results are out of the data-entry official's hands."""
-    return result.status not in EDITABLE_BY_DATA_ENTRY and not can_review(user)
+    return result_is_locked(result) and not can_review(user)
+
+
+def result_needs_reason(result) -> bool:
+    """A change to an approved result corrects a public fact: it takes a reason."""
+    return result.status == ResultStatus.APPROVED
 
 
 def result_locked_reason(result) -> str:
@@ -47,7 +57,7 @@ def _refuse(result, message):
 
 
 def result_submit(*, result, user) -> None:
-    if result.status not in EDITABLE_BY_DATA_ENTRY:
+    if result_is_locked(result):
         _refuse(
             result,
             _(

@@ -1,5 +1,10 @@
 import pytest
 
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import caches
+from django.db.models import Q
+from django.test import TestCase, TransactionTestCase
 from django.utils import translation
 
 
@@ -10,3 +15,50 @@ def _english_unless_a_test_asks():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Nothing cached by an earlier test is seen by the next (tests/settings.py)."""
+    caches[settings.PUBLIC_PAGE_CACHE_ALIAS].clear()
+
+
+_staff_roles: dict[str, list[tuple[str, str]]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _staff_roles_survive_a_flush(request, django_db_blocker):
+    """A TransactionTestCase empties every table when it ends, the staff roles that a
+    migration made included; under pytest-xdist a TestCase that needs them may run
+    after it on the same worker. The roles are read before the first such test and
+    put back after each."""
+    instance = getattr(request, "instance", None)
+    transactional = isinstance(instance, TransactionTestCase) and not isinstance(
+        instance, TestCase
+    )
+    if transactional and not _staff_roles:
+        with django_db_blocker.unblock():
+            _staff_roles.update(
+                {
+                    group.name: list(
+                        group.permissions.values_list(
+                            "content_type__app_label", "codename"
+                        )
+                    )
+                    for group in Group.objects.all()
+                }
+            )
+    yield
+    if transactional:
+        with django_db_blocker.unblock():
+            for name, permissions in _staff_roles.items():
+                group, _ = Group.objects.get_or_create(name=name)
+                by_app = {}
+                for app_label, codename in permissions:
+                    by_app.setdefault(app_label, []).append(codename)
+                wanted = Q(pk__in=[])
+                for app_label, codenames in by_app.items():
+                    wanted |= Q(
+                        content_type__app_label=app_label, codename__in=codenames
+                    )
+                group.permissions.set(Permission.objects.filter(wanted))

@@ -1,4 +1,7 @@
-"""Plain `make_<model>(**overrides)` helpers: each returns a saved, valid row."""
+"""Plain `make_<model>(**overrides)` helpers: each returns a saved, valid row.
+
+Not factory_boy: nine helpers of a few lines each, called as functions across the
+suite; factories would be as long and every call site would change."""
 
 import datetime
 import itertools

@@ -5,7 +5,8 @@ added later is covered without touching them:
 
 - a page without URL parameters is found by its namespace (settings.PUBLIC_URL_NAMESPACES);
 - a detail page is reached through the `get_absolute_url()` of a public object of any
-  model whose manager has `public()` (so the database must hold public rows);
+  model that has one: from `public()` where the model has a gate, from every row where
+  it has none (so the database must hold public rows);
 - a page that neither rule reaches gets one line in EXTRA_PUBLIC_URLS; the test
   `test_every_public_url_pattern_has_an_example` names any page left out.
 """
@@ -13,6 +14,8 @@ added later is covered without touching them:
 from django.apps import apps
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from grants.models import public_rows
 
 # URL name -> an example URL, for pages the two rules above cannot reach.
 EXTRA_PUBLIC_URLS: dict[str, str] = {}
@@ -71,11 +74,9 @@ def public_url_patterns() -> dict[str, bool]:
 def _detail_urls_from_models() -> dict[str, str]:
     urls = {}
     for model in apps.get_models():
-        if not hasattr(model, "get_absolute_url") or not hasattr(
-            model._default_manager, "public"
-        ):
+        if not hasattr(model, "get_absolute_url"):
             continue
-        obj = model._default_manager.public().order_by("pk").first()
+        obj = public_rows(model).order_by("pk").first()
         if obj is None:
             continue
         url = obj.get_absolute_url().split("#", 1)[0]

@@ -29,10 +29,11 @@ WHITENOISE_AUTOREFRESH = True
 IATI_REPORTING_ORG_REF = "XM-TEST"
 IATI_REPORTING_ORG_NAME = "Test publisher"
 
-# Tests roll back instead of committing, so the version bump never runs: the page cache
-# is off here and switched on by the tests of the cache itself.
-PUBLIC_PAGE_CACHE_SECONDS = 0
-PUBLIC_VALUE_CACHE_SECONDS = 0
+# Both caches on, as in production, so every test runs the cached paths; the cache is
+# emptied before each test (tests/conftest.py): a rolled-back test's writes leave
+# entries under version numbers the next test's writes reach again.
+PUBLIC_PAGE_CACHE_SECONDS = 300
+PUBLIC_VALUE_CACHE_SECONDS = 300
 
 # The file cache of this test run only (it is cleared by tests), removed at exit.
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405

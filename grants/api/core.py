@@ -4,7 +4,7 @@ An endpoint is declared once (`Endpoint`, then `register`) from what the public
 pages already define, so no rule is written twice:
 
 - rows: the list page's FilterSet. Its `base_queryset(include_drafts=False)` is built
-  on `public()` (and on `with_figures(public_only=True)` where there is money), and
+  on `public()` (and on `with_figures(include_drafts=False)` where there is money), and
   its filters are the page's filters, with the same parameter names;
 - fields: the CSV report's columns (grants/reports.py, indicators/reports.py): the
   same names, the same values before CSV formatting (`Column.value`) and the data
@@ -716,7 +716,9 @@ class EndpointViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def rows(self, queryset, extra=()):
         """The rows as dictionaries of the columns' values (and `extra` annotations)."""
         endpoint = self.endpoint
-        aliases = {alias(c.name): c.value(public_only=True) for c in endpoint.columns}
+        aliases = {
+            alias(c.name): c.value(include_drafts=False) for c in endpoint.columns
+        }
         aliases.update(
             {lookup_alias(lookup): F(lookup.path) for lookup in endpoint.lookups}
         )

@@ -24,8 +24,8 @@ ROWS_SHOWN = 1000
 def model_admin_for(job):
     try:
         model = apps.get_model(job.params["model"])
-        return admin.site._registry[model]
-    except (KeyError, LookupError):
+        return admin.site.get_model_admin(model)
+    except (KeyError, LookupError, admin.sites.NotRegistered):
         raise JobError(_("This import no longer exists.")) from None
 
 

@@ -18,7 +18,8 @@ def period(start, end):
 
 @register.simple_tag
 def admin_change_url(obj):
-    """The admin page that edits `obj`."""
+    """The admin page that edits `obj`. (Not `admin_urlname`: that needs the model's
+    `_meta`, which a template cannot read from a record.)"""
     meta = obj._meta
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 

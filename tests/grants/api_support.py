@@ -31,7 +31,7 @@ def make_record_with_drafts():
     """Public rows and, beside them, a draft agreement (with amendments and results),
     a draft amendment and a draft payment of a public agreement, a draft indicator with an approved
     result, and results waiting for approval. Every draft text holds "DRAFT" (organizations are public
-    whatever their agreements: `Organization.objects.public()` is every one)."""
+    whatever their agreements: organizations have no public gate)."""
     area = make_program_area(code="public-area", name="Public area")
     donor = make_organization(name="Public donor", kind="bilateral", country="US")
     draft_donor = make_organization(name="Donor of a draft only", country="JP")

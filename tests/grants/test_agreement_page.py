@@ -3,7 +3,7 @@ from decimal import Decimal
 from unittest import mock
 
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
 
 from grants.models import (
@@ -132,6 +132,8 @@ class RobotsTxtTests(TestCase):
         )
 
 
+# Counts the queries of a page computed afresh, as after a write: both caches off.
+@override_settings(PUBLIC_PAGE_CACHE_SECONDS=0, PUBLIC_VALUE_CACHE_SECONDS=0)
 class AgreementPageQueryTests(TestCase):
     """The page runs four queries however much an agreement holds (its short lists
     come with the agreement), five when it must count the agreements signed under

@@ -372,6 +372,8 @@ class ConditionalRequestTests(TestCase):
         )
 
 
+# The throttle counts requests that reach the API: no whole page from the cache.
+@override_settings(PUBLIC_PAGE_CACHE_SECONDS=0)
 class ThrottleTests(TestCase):
     @classmethod
     def setUpTestData(cls):

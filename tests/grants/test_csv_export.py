@@ -363,7 +363,7 @@ class AdminExportTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("agreements-selected-", response["Content-Disposition"])
         rows = parse(content(response))
-        self.assertEqual(list(rows[0]), AGREEMENTS.header(public_only=False))
+        self.assertEqual(list(rows[0]), AGREEMENTS.header(include_drafts=True))
         self.assertEqual(
             [(r["code"], r["publication"], r["is_public"], r["total"]) for r in rows],
             [
@@ -437,10 +437,10 @@ class CopyAndPythonWritersAgreeTests(TestCase):
             with self.subTest(report=report.name, staff=True):
                 queryset = report.model.objects.all()
                 by_copy = b"".join(
-                    stream_csv(report, queryset, public_only=False, method="copy")
+                    stream_csv(report, queryset, include_drafts=True, method="copy")
                 )
                 by_python = b"".join(
-                    stream_csv(report, queryset, public_only=False, method="python")
+                    stream_csv(report, queryset, include_drafts=True, method="python")
                 )
                 self.assertEqual(by_copy, by_python)
 

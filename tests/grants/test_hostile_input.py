@@ -20,6 +20,7 @@ from django.test import Client, TestCase
 from django.urls import reverse
 
 from tests.public_pages import (
+    EVERY_PAGE_PARAMETERS,
     NON_PAGE_PUBLIC_URLS,
     parameters_read,
     public_url_patterns,
@@ -63,9 +64,11 @@ HOSTILE_VALUES = [
     "__class__",
 ]
 
-# Each value in every parameter the page reads at once, then the values most likely
-# to break a parameter's parsing in each of them alone (an early 404 cannot hide a
-# later 500), then malformed query strings.
+# Each value in every parameter the page reads at once (beside names no page reads),
+# then the values most likely to break a parameter's parsing in each of them alone (an
+# early 404 cannot hide a later 500), then malformed query strings. A page that reads
+# no parameter of its own gets the malformed query strings only; the parameters every
+# page reads are swept once, on the first page (test_parameters_every_page_reads).
 PARSING_BREAKERS = [
     "99999999999999999999999999999999",
     "-99999999999999999999999999999999",
@@ -86,15 +89,21 @@ MALFORMED_QUERY_STRINGS = [
 ]
 
 
-def hostile_query_strings(url):
-    names = [*parameters_read(url), *UNREAD_PARAMETER_NAMES]
+def own_parameters(url):
+    """The parameters the page at `url` reads besides those every page reads."""
+    return [name for name in parameters_read(url) if name not in EVERY_PAGE_PARAMETERS]
+
+
+def hostile_query_strings(url, names=None):
+    """The fixed table for the page at `url`, aimed at `names` (by default the
+    parameters the page reads of its own)."""
+    read = own_parameters(url) if names is None else list(names)
+    if not read:
+        return list(MALFORMED_QUERY_STRINGS)
+    names = [*read, *UNREAD_PARAMETER_NAMES]
     return (
         ["&".join(f"{name}={value}" for name in names) for value in HOSTILE_VALUES]
-        + [
-            f"{name}={value}"
-            for name in parameters_read(url)
-            for value in PARSING_BREAKERS
-        ]
+        + [f"{name}={value}" for name in read for value in PARSING_BREAKERS]
         + MALFORMED_QUERY_STRINGS
     )
 
@@ -138,7 +147,7 @@ class PublicPageCoverageTests(PublicPagesTestCase):
             missing,
             set(),
             "Add an example URL to EXTRA_PUBLIC_URLS in tests/public_pages.py, or give "
-            "the page's model get_absolute_url() and public().",
+            "the page's model get_absolute_url().",
         )
 
     def test_every_public_page_answers(self):
@@ -168,6 +177,16 @@ class HostileQueryStringTests(PublicPagesTestCase, HypothesisTestCase):
             for query in hostile_query_strings(url):
                 with self.subTest(name=name, query=query[:80]):
                     self.assert_no_server_error(f"{url}?{query}")
+
+    def test_parameters_every_page_reads(self):
+        # Read the same way on every page (grants.listing.shows_drafts), by staff.
+        self.client.force_login(
+            get_user_model().objects.create_user("staff", is_staff=True)
+        )
+        name, url = next(iter(self.urls.items()))
+        for query in hostile_query_strings(url, EVERY_PAGE_PARAMETERS):
+            with self.subTest(name=name, query=query[:80]):
+                self.assert_no_server_error(f"{url}?{query}")
 
     def test_nul_bytes_in_the_query_string_are_refused(self):
         for url in self.urls.values():

@@ -328,24 +328,26 @@ class TotalsTests(TestCase):
 
     def test_running_totals_are_stored_in_sequence_order(self):
         expected = [Decimal("100.00"), Decimal("350.50"), Decimal("300.25")]
-        timeline = self.agreement.amendment_timeline(public_only=True)
+        timeline = self.agreement.amendment_timeline(include_drafts=False)
         self.assertEqual([a.shown_running_total for a in timeline], expected)
         self.assertEqual([a.running_total for a in timeline], expected)
 
     def test_the_timeline_is_one_query_for_the_whole_agreement(self):
         with self.assertNumQueries(1):
-            list(self.agreement.amendment_timeline(public_only=True))
+            list(self.agreement.amendment_timeline(include_drafts=False))
 
     def test_running_total_survives_a_later_filter(self):
         last = (
-            Amendment.objects.with_figures(public_only=True).filter(amount__lt=0).get()
+            Amendment.objects.with_figures(include_drafts=False)
+            .filter(amount__lt=0)
+            .get()
         )
         self.assertEqual(last.shown_running_total, Decimal("300.25"))
 
     def test_reconciliation_flags_the_mismatch_only(self):
         states = {
             a.sequence: a.reconciled
-            for a in self.agreement.amendment_timeline(public_only=True)
+            for a in self.agreement.amendment_timeline(include_drafts=False)
         }
         self.assertEqual(states, {1: None, 2: False, 3: True})
         self.agreement.refresh_from_db()
@@ -353,7 +355,7 @@ class TotalsTests(TestCase):
         self.assertEqual(self.agreement.public_stated_count, 2)
 
     def test_reconciliation_can_be_filtered(self):
-        mismatched = Amendment.objects.with_figures(public_only=True).filter(
+        mismatched = Amendment.objects.with_figures(include_drafts=False).filter(
             reconciled=False
         )
         self.assertEqual([a.sequence for a in mismatched], [2])
@@ -367,14 +369,16 @@ class TotalsTests(TestCase):
         self.agreement.refresh_from_db()
         self.assertEqual(self.agreement.public_total, Decimal("300.25"))
         self.assertEqual(self.agreement.total, Decimal("1000300.25"))
-        staff = Agreement.objects.with_figures(public_only=False).get(
+        staff = Agreement.objects.with_figures(include_drafts=True).get(
             pk=self.agreement.pk
         )
         self.assertEqual(staff.shown_total, Decimal("1000300.25"))
 
     def test_an_agreement_without_amendments_totals_zero(self):
         empty = make_agreement()
-        annotated = Agreement.objects.with_figures(public_only=True).get(pk=empty.pk)
+        annotated = Agreement.objects.with_figures(include_drafts=False).get(
+            pk=empty.pk
+        )
         self.assertEqual(annotated.shown_total, Decimal("0.00"))
 
     def test_currencies_are_never_added_together(self):

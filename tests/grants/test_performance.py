@@ -16,7 +16,8 @@ from grants.pagination import EstimatedCountPaginator
 from tests.factories import make_agreement, make_program_area, make_staff_user
 
 
-@override_settings(PUBLIC_VALUE_CACHE_SECONDS=300)
+# Remembered values on, whole pages not cached: each view computes its page.
+@override_settings(PUBLIC_PAGE_CACHE_SECONDS=0, PUBLIC_VALUE_CACHE_SECONDS=300)
 class RememberedValuesTests(TestCase):
     @classmethod
     def setUpTestData(cls):

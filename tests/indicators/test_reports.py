@@ -149,7 +149,7 @@ class ResultAdminExportTests(TestCase):
             },
         )
         rows = parse(response)
-        self.assertEqual(list(rows[0]), RESULTS.header(public_only=False))
+        self.assertEqual(list(rows[0]), RESULTS.header(include_drafts=True))
         self.assertEqual(
             sorted((r["location"], r["status"], r["is_public"]) for r in rows),
             [("", "draft", "false"), ("Cusco", "approved", "true")],
