@@ -47,10 +47,10 @@ worker: install
 	$(BIN)/python manage.py db_worker --no-reload
 
 # Production server: DEBUG off, settings from the environment (README, "Deployment").
-# gunicorn's settings (workers, logs, the one trusted proxy header): grants/gunicorn.conf.py.
+# gunicorn's settings (workers, logs, the one trusted proxy header): grants/project/gunicorn.conf.py.
 serve: install
 	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	DJANGO_DEBUG=0 $(BIN)/gunicorn -c grants/gunicorn.conf.py grants.wsgi --bind $(HOST):$(PORT)
+	DJANGO_DEBUG=0 $(BIN)/gunicorn -c grants/project/gunicorn.conf.py grants.project.wsgi --bind $(HOST):$(PORT)
 
 # Stops and starts the local PostgreSQL under a running gunicorn (needs root and
 # DATABASE_URL=postgres://...): errors only during the outage, then 200s again.

@@ -13,7 +13,7 @@ KEYLESS_COMMANDS = {"makemigrations"}
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grants.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grants.project.settings")
     keyless = sys.argv[1:2] and sys.argv[1] in KEYLESS_COMMANDS
     if keyless and not os.environ.get("DJANGO_SECRET_KEY", "").strip():
         os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)

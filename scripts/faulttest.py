@@ -93,8 +93,8 @@ def main():
         [
             str(Path(python).with_name("gunicorn")),
             "-c",
-            "grants/gunicorn.conf.py",
-            "grants.wsgi",
+            "grants/project/gunicorn.conf.py",
+            "grants.project.wsgi",
             "--bind",
             f"{args.host}:{args.port}",
             "--workers",

@@ -24,7 +24,7 @@ $BIN/python manage.py migrate --noinput -v0
 $BIN/python manage.py load_seed -v0
 $BIN/python manage.py collectstatic --noinput -v0
 
-$BIN/gunicorn -c grants/gunicorn.conf.py grants.wsgi --bind 127.0.0.1:$PORT --workers "$WORKERS" --log-level warning &
+$BIN/gunicorn -c grants/project/gunicorn.conf.py grants.project.wsgi --bind 127.0.0.1:$PORT --workers "$WORKERS" --log-level warning &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/robots.txt" && break; sleep 0.2; done

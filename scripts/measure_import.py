@@ -113,7 +113,7 @@ def main():
             PYTHON,
             "-m",
             "gunicorn",
-            "grants.wsgi",
+            "grants.project.wsgi",
             "--bind",
             f"127.0.0.1:{args.port}",
             "--workers",

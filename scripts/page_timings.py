@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.getcwd())
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grants.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grants.project.settings")
 
 import django  # noqa: E402
 

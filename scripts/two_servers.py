@@ -138,7 +138,7 @@ def manage(*args, env, check=True):
 
 def start_server(port, env, *options):
     """gunicorn with the project's settings file, two workers, on 127.0.0.1:port."""
-    command = [GUNICORN, "-c", "grants/gunicorn.conf.py", "grants.wsgi"]
+    command = [GUNICORN, "-c", "grants/project/gunicorn.conf.py", "grants.project.wsgi"]
     command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
     command += ["--log-level", "warning", *options]
     return subprocess.Popen(command, cwd=ROOT, env=env)

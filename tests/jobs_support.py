@@ -105,7 +105,7 @@ def start_server(port: int) -> subprocess.Popen:
             sys.executable,
             "-m",
             "gunicorn",
-            "grants.wsgi",
+            "grants.project.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

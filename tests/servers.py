@@ -1,4 +1,4 @@
-"""Real gunicorn servers for tests, started with grants/gunicorn.conf.py (as `make
+"""Real gunicorn servers for tests, started with grants/project/gunicorn.conf.py (as `make
 serve` does) on a free port in 8100-8199 and stopped by their PID."""
 
 import http.client
@@ -46,8 +46,8 @@ class GunicornServer:
             [
                 GUNICORN,
                 "-c",
-                "grants/gunicorn.conf.py",
-                "grants.wsgi",
+                "grants/project/gunicorn.conf.py",
+                "grants.project.wsgi",
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",

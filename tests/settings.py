@@ -12,7 +12,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40
 # check runs with the production defaults in tests/grants/test_security.py.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
-from grants.settings import *  # noqa: E402, F403
+from grants.project.settings import *  # noqa: E402, F403
 
 # Hashing passwords slowly is a production virtue and a test suite's cost.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -35,8 +35,8 @@ DOMAIN = {
 }
 
 NAMES_INDICATORS = {
-    "grants/settings.py": "the project's settings install both apps",
-    "grants/urls.py": "the root URLconf includes both apps' URLs by name",
+    "grants/project/settings.py": "the project's settings install both apps",
+    "grants/project/urls.py": "the root URLconf includes both apps' URLs by name",
     "grants/cache.py": "a write to either app's models moves the public version",
     "grants/views.py": "the overview and an area's page show results (get_model)",
     "grants/filters.py": "the areas list counts each area's indicators (a relation)",

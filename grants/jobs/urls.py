@@ -1,4 +1,4 @@
-"""The Jobs pages, under /admin/jobs/ (included from grants/urls.py before admin/)."""
+"""The Jobs pages, under /admin/jobs/ (included from grants/project/urls.py before admin/)."""
 
 from django.urls import path
 

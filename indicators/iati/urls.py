@@ -1,5 +1,5 @@
 """The public IATI URLs (read-only: the namespace is in settings.PUBLIC_URL_NAMESPACES).
-Included from grants/urls.py before the public pages, so that
+Included from grants/project/urls.py before the public pages, so that
 `agreements/<code>/iati.xml` is matched here and not taken as an agreement code. The
 import page is in admin_urls.py."""
 

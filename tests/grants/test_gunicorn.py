@@ -1,4 +1,4 @@
-"""`make serve`'s gunicorn (grants/gunicorn.conf.py) trusts no forwarded header
+"""`make serve`'s gunicorn (grants/project/gunicorn.conf.py) trusts no forwarded header
 unless DJANGO_SECURE_PROXY_SSL_HEADER names one, and then only that one (issue 13,
 finding 8). Real servers: what counts is what gunicorn hands to Django."""
 
@@ -70,7 +70,7 @@ class GunicornConfigTests(SimpleTestCase):
             for name in ("DJANGO_SECURE_PROXY_SSL_HEADER", "FORWARDED_ALLOW_IPS"):
                 if name not in env:
                     os.environ.pop(name, None)
-            return runpy.run_path(str(ROOT / "grants" / "gunicorn.conf.py"))
+            return runpy.run_path(str(ROOT / "grants" / "project" / "gunicorn.conf.py"))
 
     def test_gunicorn_trusts_no_proxy_by_default(self):
         config = self.config()

@@ -76,7 +76,7 @@ class AmountFieldTests(SimpleTestCase):
         with self.assertRaisesMessage(Exception, "2 decimal places"):
             self.field().clean("1234.567")
 
-    @override_settings(ROOT_URLCONF="grants.urls")
+    @override_settings(ROOT_URLCONF="grants.project.urls")
     def test_the_widget_is_a_decimal_text_input_with_the_stored_amount_below(self):
         with translation.override("es"):
             html = self.field().widget.render(

@@ -57,11 +57,11 @@ def run_with_env(args, **env):
 
 
 def settings_under(names, **env):
-    """Values of the named settings when grants/settings.py runs with `env`: the
+    """Values of the named settings when grants/project/settings.py runs with `env`: the
     module is run afresh in this process (no subprocess to start), its values
     compared as JSON, as another process would print them."""
     with mock.patch.dict(os.environ, production_env(**env), clear=True):
-        namespace = runpy.run_path(str(BASE_DIR / "grants" / "settings.py"))
+        namespace = runpy.run_path(str(BASE_DIR / "grants" / "project" / "settings.py"))
     return json.loads(json.dumps({n: namespace.get(n) for n in names}, default=str))
 
 
@@ -140,18 +140,18 @@ class DeployCheckTests(TestCase):
     def test_statement_timeout_for_the_web_app_only(self):
         url = "postgres://app@db.example.org:5432/grants"
         command = settings_under(["DATABASES"], DATABASE_URL=url)
-        # JIT is off for every connection of the app (grants/settings.py).
+        # JIT is off for every connection of the app (grants/project/settings.py).
         self.assertEqual(
             command["DATABASES"]["default"]["OPTIONS"]["options"], "-c jit=off"
         )
         self.assertEqual(
             command["DATABASES"]["default"]["OPTIONS"]["connect_timeout"], 5
         )
-        # grants/wsgi.py sets the web app's default before the settings load.
+        # grants/project/wsgi.py sets the web app's default before the settings load.
         result = run_with_env(
             [
                 "-c",
-                "import json, grants.wsgi; from django.conf import settings;"
+                "import json, grants.project.wsgi; from django.conf import settings;"
                 "print(json.dumps(settings.DATABASES['default']['OPTIONS']))",
             ],
             DATABASE_URL=url,
@@ -282,7 +282,7 @@ class HealthCheckTests(TestCase):
 
     def test_unreachable_database(self):
         with mock.patch(
-            "grants.health.connection.cursor",
+            "grants.project.health.connection.cursor",
             side_effect=OperationalError("connection refused"),
         ):
             response = self.client.get(reverse("healthz"))
@@ -311,7 +311,7 @@ class DatabaseUnavailableTests(TestCase):
             with self.subTest(error=type(error).__name__):
                 with (
                     mock.patch("grants.views.render", side_effect=error),
-                    self.assertLogs("grants.middleware", "ERROR"),
+                    self.assertLogs("grants.project.middleware", "ERROR"),
                 ):
                     response = self.client.get("/")
                 self.assertEqual(response.status_code, 503)
@@ -328,7 +328,7 @@ class DatabaseUnavailableTests(TestCase):
                 "django.contrib.sessions.middleware.SessionMiddleware.process_request",
                 side_effect=OperationalError("the database system is starting up"),
             ),
-            self.assertLogs("grants.middleware", "ERROR"),
+            self.assertLogs("grants.project.middleware", "ERROR"),
         ):
             response = self.client.get("/")
         self.assertEqual(response.status_code, 503)
@@ -353,7 +353,7 @@ class DatabaseUnavailableTests(TestCase):
 
         with (
             mock.patch("grants.views.render", side_effect=slow_page),
-            self.assertLogs("grants.middleware", "ERROR") as logs,
+            self.assertLogs("grants.project.middleware", "ERROR") as logs,
         ):
             response = self.client.get("/")
         self.assertEqual(response.status_code, 503)

@@ -528,7 +528,7 @@ class HostileQueryStringTests(TestCase):
                 with self.subTest(url=url, params=params):
                     response = self.client.get(url, params)
                     self.assertLess(response.status_code, 500)
-                    # NUL bytes are refused outright (grants.middleware); the rest
+                    # NUL bytes are refused outright (grants.project.middleware); the rest
                     # get a normal page with a message, or a 404.
                     nul = any("\x00" in str(value) for value in params.values())
                     self.assertIn(response.status_code, (400,) if nul else (200, 404))

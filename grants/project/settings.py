@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 # Not django-environ: it reads a variable set but empty as False, where these read it
@@ -84,11 +84,11 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "django_tables2",
-    "grants.third_party_apps.LoginThrottlingConfig",  # axes
+    "grants.project.third_party_apps.LoginThrottlingConfig",  # axes
     "simple_history",
     "import_export",
     "django_tasks",
-    "grants.third_party_apps.TaskQueueConfig",  # django_tasks_db
+    "grants.project.third_party_apps.TaskQueueConfig",  # django_tasks_db
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -106,27 +106,27 @@ MIDDLEWARE = [
     # CORS headers on /api/ only (CORS_URLS_REGEX), before anything that answers.
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "grants.middleware.RejectNulBytesMiddleware",
+    "grants.project.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before CSRF, so a POST to a public page answers 405, not 403.
-    "grants.middleware.PublicPagesReadOnlyMiddleware",
+    "grants.project.middleware.PublicPagesReadOnlyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "grants.middleware.PrivateForSignedInMiddleware",
+    "grants.project.middleware.PrivateForSignedInMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "grants.cache.PublicPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "grants.middleware.DatabaseUnavailableMiddleware",
+    "grants.project.middleware.DatabaseUnavailableMiddleware",
     # After it, so a replica that fails mid-request gets a retry on the primary first.
     "grants.replicas.ReplicaFallbackMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "grants.urls"
+ROOT_URLCONF = "grants.project.urls"
 
 TEMPLATES = [
     {
@@ -139,13 +139,13 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "grants.context_processors.site",
+                "grants.project.context_processors.site",
             ],
         },
     },
 ]
 
-WSGI_APPLICATION = "grants.wsgi.application"
+WSGI_APPLICATION = "grants.project.wsgi.application"
 
 
 # SQLite in the checkout unless DATABASE_URL says otherwise
@@ -160,7 +160,7 @@ def database_from_url(url: str) -> dict:
     if database["ENGINE"] != "django.db.backends.postgresql":
         return database
     # A dead database host fails a request in seconds rather than hanging a worker;
-    # a runaway query is cancelled (the request answers 503). grants/wsgi.py sets
+    # a runaway query is cancelled (the request answers 503). grants/project/wsgi.py sets
     # a statement timeout for the web app; manage.py commands run without one.
     pg_options = database.setdefault("OPTIONS", {})
     pg_options.setdefault("connect_timeout", env_int("DJANGO_DB_CONNECT_TIMEOUT", 5))
@@ -262,7 +262,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out client before the password is even checked.
-    "grants.auth_backends.LoginThrottleBackend",
+    "grants.project.auth_backends.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -398,7 +398,7 @@ PERMISSIONS_POLICY = {
     )
 }
 
-# Public pages are read-only: other methods answer 405 (grants.middleware).
+# Public pages are read-only: other methods answer 405 (grants.project.middleware).
 # A public app's URL namespace goes here; the hostile-input tests walk the same list.
 PUBLIC_URL_NAMESPACES = ["grants", "indicators", "iati"]
 
@@ -410,7 +410,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15
 AXES_VERBOSE = False  # no banner in every command's output
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "grants.auth_backends.throttled_username"
+AXES_USERNAME_CALLABLE = "grants.project.auth_backends.throttled_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Number of proxies (load balancer, TLS terminator) in front of the app. With one or
 # more, the client address is read from X-Forwarded-For at the position those proxies

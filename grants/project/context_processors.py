@@ -1,4 +1,4 @@
-from .apps import lazy_site_name
+from grants.apps import lazy_site_name
 
 
 def site(request):

@@ -1,6 +1,6 @@
 """gunicorn settings for `make serve` and the scripts that start gunicorn
-(`gunicorn -c grants/gunicorn.conf.py grants.wsgi`). Read from the environment, like
-grants/settings.py; README.md, "Deployment", lists each variable.
+(`gunicorn -c grants/project/gunicorn.conf.py grants.project.wsgi`). Read from the environment, like
+grants/project/settings.py; README.md, "Deployment", lists each variable.
 
 HTTPS behind a proxy is told by one header only, `DJANGO_SECURE_PROXY_SSL_HEADER`,
 which Django reads too. gunicorn's own defaults trust three (`X-Forwarded-Proto`,

@@ -16,7 +16,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found, server_error
 
-from .api import is_api_request
+from grants.api import is_api_request
 
 logger = logging.getLogger(__name__)
 

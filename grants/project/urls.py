@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .health import healthz
-from .views import amount_preview
+from grants.project.health import healthz
+from grants.views import amount_preview
 
 urlpatterns = [
     # IATI XML and the admin import page; before admin/ and the public pages, which
@@ -23,4 +23,4 @@ urlpatterns = [
     path("", include("grants.public_urls")),
 ]
 
-handler500 = "grants.middleware.server_error_or_database_unavailable"
+handler500 = "grants.project.middleware.server_error_or_database_unavailable"

@@ -13,7 +13,7 @@ PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
 
 
 def configured_workers() -> int:
-    """How many gunicorn workers this environment starts: grants/gunicorn.conf.py's
+    """How many gunicorn workers this environment starts: grants/project/gunicorn.conf.py's
     `workers` (WEB_CONCURRENCY), or -w/--workers in GUNICORN_CMD_ARGS, which wins."""
     workers = runpy.run_path(str(GUNICORN_CONF))["workers"]
     args = shlex.split(os.environ.get("GUNICORN_CMD_ARGS", ""))

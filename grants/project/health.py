@@ -3,7 +3,7 @@ from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .cache import cache_health
+from grants.cache import cache_health
 
 
 @never_cache
