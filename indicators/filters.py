@@ -12,7 +12,7 @@ from grants.listing import shows_drafts
 from grants.models import ProgramArea
 from grants.search import search_q
 
-from .models import Indicator, Measure, Result, Unit
+from .models import REPORTED, Indicator, Measure, Result, Unit
 
 
 def indicator_choices(request):
@@ -66,12 +66,10 @@ class ResultFilter(SearchFilterSet):
         label=_("Location"), method="filter_location", max_length=100
     )
     # Yes: periods with an actual value; no: periods with only their target, not
-    # reported yet (Result.is_reported).
+    # reported yet (models.REPORTED).
     reported = django_filters.BooleanFilter(
         label=_("Reported"),
-        field_name="actual_value",
-        lookup_expr="isnull",
-        exclude=True,
+        method="filter_reported",
         widget=forms.Select(
             choices=[
                 ("", _("Any")),
@@ -93,6 +91,9 @@ class ResultFilter(SearchFilterSet):
         return results.select_related(
             "indicator", "indicator__program_area", "agreement"
         ).newest_first()
+
+    def filter_reported(self, queryset, name, value):
+        return queryset.filter(REPORTED) if value else queryset.exclude(REPORTED)
 
     def filter_period_year(self, queryset, name, value):
         start, end = year_span(value)

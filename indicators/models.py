@@ -215,6 +215,9 @@ class Indicator(VersionedModel):
 
 # The newest results first: the latest period end, then start, then the latest entered.
 NEWEST_FIRST = ("-period_end", "-period_start", "-pk")
+# A period with an actual value (`Result.is_reported`): what totals add up. One
+# without it holds only its target, not reported yet.
+REPORTED = Q(actual_value__isnull=False)
 
 
 class ResultQuerySet(GatedQuerySet):
@@ -249,8 +252,8 @@ class ResultQuerySet(GatedQuerySet):
         return self.order_by(*NEWEST_FIRST)
 
     def reported(self):
-        """Periods with an actual value (`Result.is_reported`): what totals add up."""
-        return self.filter(actual_value__isnull=False)
+        """Periods with an actual value (`REPORTED`): what totals add up."""
+        return self.filter(REPORTED)
 
     def public(self):
         """Approved results of published indicators (and of published agreements, where

@@ -11,7 +11,7 @@ from grants.listing import ListPageView
 from grants.views import StaffAwareDetailMixin
 
 from .filters import IndicatorFilter, ResultFilter
-from .models import Aggregation, Indicator, Result
+from .models import REPORTED, Aggregation, Indicator, Result
 from .tables import IndicatorTable, ResultTable
 
 
@@ -46,7 +46,7 @@ def results_summary(indicator, results):
     a period with only its target counts in no total); None when the indicator is not
     summable or nothing is reported. With the figures around it, computed by the
     database over all of `results` (one query, two for "latest")."""
-    whole = languages.blank_q("disaggregation") & Q(actual_value__isnull=False)
+    whole = languages.blank_q("disaggregation") & REPORTED
     figures = results.aggregate(
         count=Count("pk"),
         with_target=Count("pk", filter=Q(target_value__isnull=False)),

@@ -91,6 +91,20 @@ class PagesTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, ">not reported yet<", count=1)
 
+    def test_the_reported_filter_tells_planned_periods_from_reported_ones(self):
+        indicator = self.make(Aggregation.SUM)
+        url = reverse("indicators:result-list")
+        for value, years in (("true", [2024, 2023]), ("false", [2026]), ("", None)):
+            with self.subTest(reported=value):
+                response = self.client.get(
+                    url, {"indicator": indicator.code, "reported": value}
+                )
+                shown = [
+                    row.record.period_start.year
+                    for row in response.context["table"].paginated_rows
+                ]
+                self.assertEqual(shown, years or [2026, 2024, 2023])
+
     def test_the_csv_has_an_empty_actual_value(self):
         indicator = self.make(Aggregation.SUM)
         response = self.client.get(
