@@ -31,6 +31,15 @@ def nulls_smallest(queryset, field, is_descending):
     return queryset.order_by(F(field).asc(nulls_first=True), "pk")
 
 
+def nulls_smallest_order(field):
+    """A table's `order_<column>` method sorting by `field` with `nulls_smallest`."""
+
+    def order(self, queryset, is_descending):
+        return nulls_smallest(queryset, field, is_descending), True
+
+    return order
+
+
 def draft_row_class(record):
     return "" if record.is_public else "draft"
 
@@ -331,8 +340,7 @@ class AgreementTable(SiteTable):
     def render_disbursed_share(self, value):
         return share_text(value)
 
-    def order_disbursed_share(self, queryset, is_descending):
-        return nulls_smallest(queryset, "shown_disbursed_share", is_descending), True
+    order_disbursed_share = nulls_smallest_order("shown_disbursed_share")
 
     def render_unreconciled_count(self, value, record):
         if value:

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from grants.formatting import period, quantity, reported
-from grants.tables import NUM, SiteTable, nulls_smallest, sortable
+from grants.tables import NUM, SiteTable, nulls_smallest_order, sortable
 
 from .models import Indicator, Result
 
@@ -153,13 +153,8 @@ class ResultTable(SiteTable):
     def render_actual_value(self, value):
         return reported(value)
 
-    # Empty values (no target; not reported yet) sort as the smallest on every
-    # database.
-    def order_baseline_value(self, queryset, is_descending):
-        return nulls_smallest(queryset, "baseline_value", is_descending), True
-
-    def order_target_value(self, queryset, is_descending):
-        return nulls_smallest(queryset, "target_value", is_descending), True
-
-    def order_actual_value(self, queryset, is_descending):
-        return nulls_smallest(queryset, "actual_value", is_descending), True
+    # Empty values (no baseline or target; not reported yet) sort as the smallest on
+    # every database.
+    order_baseline_value = nulls_smallest_order("baseline_value")
+    order_target_value = nulls_smallest_order("target_value")
+    order_actual_value = nulls_smallest_order("actual_value")

@@ -700,18 +700,14 @@ class ActivityParser:
                 )
                 continue
             seen.add(dims)
-            self.result_row(
-                record, baselines, (start, end), dims, (actual, value), target
-            )
+            self.result_row(record, baselines, start, end, dims, actual, value, target)
+        # What is left: targets with no actual of their group beside them.
         for dims, target in targets.items():
-            if dims in seen:
-                continue
-            self.result_row(record, baselines, (start, end), dims, (None, None), target)
+            self.result_row(record, baselines, start, end, dims, None, None, target)
 
-    def result_row(self, record, baselines, dates, dims, actual, target):
-        """One period's value for a group (`dims`): its actual (element, value) and
-        its target, or its target alone."""
-        (start, end), (actual, value) = dates, actual
+    def result_row(self, record, baselines, start, end, dims, actual, value, target):
+        """One period's value for a group (`dims`): its actual (the element and its
+        value) and its target, or its target alone (`actual` None)."""
         where = f"{record.where} period {start}–{end}"
         target_text = target.get("value") if target is not None else None
         target_value = parse_decimal(target_text)
