@@ -6,7 +6,9 @@ Run from a checkout (its code is used), against the database of DATABASE_URL:
 
 Each page: two warm-ups, seven timed requests (p50), then one more to count its
 queries. Two checkouts run in turn against the same database compare two versions of
-the code (docs/performance.md, issue 16).
+the code (docs/performance.md, issue 16). It stands apart from `manage.py benchmark`
+(whose `measure` does the same per page) because it must run unchanged in checkouts
+older than any option that command could gain for choosing pages.
 """
 
 import json
