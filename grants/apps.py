@@ -24,7 +24,6 @@ class GrantsConfig(AppConfig):
         from .cache import connect_invalidation
         from .csv_export import register_sqlite_neutralize
         from .jobs import spreadsheets  # noqa: F401  (registers the spreadsheet jobs)
-        from .project import checks  # noqa: F401  (registers the system checks)
         from .search import register_sqlite_fold
 
         connection_created.connect(

@@ -95,12 +95,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "grants",
     "indicators",
+    "grants.project.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything that reads the database: which one this request reads.
-    "grants.replicas.ReadReplicaMiddleware",
+    "grants.project.replicas.ReadReplicaMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     # CORS headers on /api/ only (CORS_URLS_REGEX), before anything that answers.
@@ -121,7 +122,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "grants.project.middleware.DatabaseUnavailableMiddleware",
     # After it, so a replica that fails mid-request gets a retry on the primary first.
-    "grants.replicas.ReplicaFallbackMiddleware",
+    "grants.project.replicas.ReplicaFallbackMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -185,7 +186,7 @@ DATABASES = {
     )
 }
 # PostgreSQL streaming replicas of the primary (DATABASE_URL), comma-separated: public
-# pages read them, staff and writes use the primary (grants/replicas.py). In tests
+# pages read them, staff and writes use the primary (grants/project/replicas.py). In tests
 # each is a mirror of the test database.
 DATABASE_REPLICAS = []
 for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
@@ -193,7 +194,7 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     DATABASES[alias] = database_from_url(url)
     DATABASES[alias]["TEST"] = {"MIRROR": "default"}
     DATABASE_REPLICAS.append(alias)
-DATABASE_ROUTERS = ["grants.replicas.ReplicaRouter"]
+DATABASE_ROUTERS = ["grants.project.replicas.ReplicaRouter"]
 # After a request that changes something, the client reads the primary this long
 # (a cookie), so an official sees their own save however far a replica lags.
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 15)

@@ -1,5 +1,5 @@
 """Public reads from read replicas, staff and writes on the primary, read-your-writes
-after a save, and the primary when a replica is away (grants/replicas.py)."""
+after a save, and the primary when a replica is away (grants/project/replicas.py)."""
 
 from unittest import mock
 
@@ -13,9 +13,9 @@ from django.test import (
 )
 from django.urls import ResolverMatch
 
-from grants import replicas
 from grants.models import Agreement
-from grants.replicas import (
+from grants.project import replicas
+from grants.project.replicas import (
     PIN_COOKIE,
     ReadReplicaMiddleware,
     ReplicaFallbackMiddleware,
@@ -34,7 +34,7 @@ def reads_of(request):
 
 
 @override_settings(DATABASE_REPLICAS=["replica1"], DATABASE_REPLICA_PIN_SECONDS=15)
-@mock.patch("grants.replicas.replica_answers", return_value=True)
+@mock.patch("grants.project.replicas.replica_answers", return_value=True)
 class ReplicaRouterTests(SimpleTestCase):
     def setUp(self):
         self.factory = RequestFactory()
@@ -72,7 +72,7 @@ class ReplicaRouterTests(SimpleTestCase):
             return False
 
         answers.side_effect = refuse
-        with self.assertLogs("grants.replicas", "WARNING"):
+        with self.assertLogs("grants.project.replicas", "WARNING"):
             self.assertEqual(reads_of(self.factory.get("/")).content, b"default")
         self.assertEqual(reads_of(self.factory.get("/")).content, b"default")
         self.assertEqual(answers.call_count, 1)
@@ -105,8 +105,8 @@ class ReplicaFallbackTests(SimpleTestCase):
                 return ReplicaFallbackMiddleware(view).process_exception(request, error)
 
         with (
-            mock.patch("grants.replicas.replica_answers", return_value=True),
-            self.assertLogs("grants.replicas", "WARNING"),
+            mock.patch("grants.project.replicas.replica_answers", return_value=True),
+            self.assertLogs("grants.project.replicas", "WARNING"),
         ):
             response = ReadReplicaMiddleware(stack)(RequestFactory().get("/"))
         self.assertEqual(response.content, b"from the primary")
@@ -135,7 +135,7 @@ class ReplicaPagesTests(TransactionTestCase):
                 "ensure_connection",
                 side_effect=OperationalError("connection refused"),
             ),
-            self.assertLogs("grants.replicas", "WARNING"),
+            self.assertLogs("grants.project.replicas", "WARNING"),
         ):
             response = self.client.get(self.agreement.get_absolute_url())
         self.assertEqual(response.status_code, 200)

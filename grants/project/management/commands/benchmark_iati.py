@@ -21,8 +21,8 @@ from django.db import connection, reset_queries
 from django.test import override_settings
 
 from grants.models import Agreement
+from grants.project.management.commands.benchmark_csv import MIB, max_rss_bytes
 from indicators.iati import export
-from indicators.management.commands.benchmark_csv import MIB, max_rss_bytes
 from indicators.models import Result
 
 

@@ -159,7 +159,7 @@ class ReplicaFallbackMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from .project.middleware import DATABASE_UNAVAILABLE
+        from .middleware import DATABASE_UNAVAILABLE
 
         reads = _request_reads.get()
         if not isinstance(exception, DATABASE_UNAVAILABLE) or not reads:

@@ -428,7 +428,7 @@ class Command(BaseCommand):
         return timings
 
     def csv_figures(self):
-        from indicators.management.commands.benchmark_csv import measure_export
+        from grants.project.management.commands.benchmark_csv import measure_export
 
         self.stdout.write("\nCSV export of the results report against the raw read:")
         figures = measure_export(stdout=self.stdout, repeat=self.csv_repeat)
@@ -447,7 +447,7 @@ class Command(BaseCommand):
         }
 
     def iati_figures(self):
-        from indicators.management.commands.benchmark_iati import measure_iati
+        from grants.project.management.commands.benchmark_iati import measure_iati
 
         self.stdout.write("\nIATI export, streamed (size, time, memory):")
         return measure_iati(stdout=self.stdout)
