@@ -9,7 +9,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import ledger
 from .admin_import import StaffImportMixin
@@ -30,7 +29,7 @@ from .admin_workflow import (
 )
 from .cache import remember
 from .csv_export import Report, csv_response
-from .formatting import NOTHING, money, share_text
+from .formatting import NOTHING, money, reconciled, reconciliation, share_text
 from .forms import AmountField
 from .models import (
     PAYMENTS_NEWEST_FIRST,
@@ -102,24 +101,6 @@ def agreement_currency_filter(field_path):
 
 # Amounts are typed in text inputs and read in either convention (grants/forms.py).
 AMOUNT_FIELDS = {models.DecimalField: {"form_class": AmountField}}
-
-
-def reconciliation_text(*, stated: int, differing: int):
-    """An agreement's or amendment's reconciliation, or a dash when no amount states
-    a total: there is nothing to reconcile."""
-    if not stated:
-        return NOTHING
-    if differing:
-        return format_html(
-            '<span class="flag">⚠ {}</span>',
-            ngettext(
-                "%(n)d stated total differs from the running total",
-                "%(n)d stated totals differ from the running totals",
-                differing,
-            )
-            % {"n": differing},
-        )
-    return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
 
 
 class ReferenceConflictFilter(admin.SimpleListFilter):
@@ -377,12 +358,7 @@ class AmendmentInline(WorkflowInlineMixin, RecordTextsStackedInline):
 
     @admin.display(description=_("reconciled"))
     def reconciled_display(self, obj):
-        if obj.pk is None:
-            return NOTHING
-        return reconciliation_text(
-            stated=obj.stated_cumulative_total is not None,
-            differing=obj.stated_cumulative_total != obj.running_total,
-        )
+        return reconciled(obj.reconciled) if obj.pk else NOTHING
 
 
 class AmendmentForm(VersionedAdminForm):
@@ -648,9 +624,7 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
 
     @admin.display(description=_("reconciliation"), ordering="unreconciled_count")
     def reconciled_display(self, obj):
-        return reconciliation_text(
-            stated=obj.stated_count, differing=obj.unreconciled_count
-        )
+        return reconciliation(stated=obj.stated_count, differing=obj.unreconciled_count)
 
     def save_related(self, request, form, formsets, change):
         """The amendment rows and, when asked, the drafts' publication: one step for
