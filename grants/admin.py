@@ -40,7 +40,6 @@ from .models import (
     Organization,
     Participation,
     ProgramArea,
-    PublicationState,
     SourceDocument,
 )
 from .reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS
@@ -48,7 +47,10 @@ from .resources import AmendmentResource, DisbursementResource
 from .workflow import (
     can_change_public_facts,
     can_publish,
+    is_public_state,
     is_published,
+    publication_is_locked_for,
+    publication_needs_reason,
     publication_publish,
     publish_draft_amendments,
 )
@@ -219,7 +221,7 @@ def submitted_entry(form) -> ledger.Entry | None:
     return ledger.Entry(
         sequence=sequence,
         amount=amount,
-        published=publication == PublicationState.PUBLISHED,
+        published=is_public_state(publication),
         stated=data.get("stated_cumulative_total", instance.stated_cumulative_total),
         key=instance.pk,
     )
@@ -230,10 +232,10 @@ class LedgerRowsInlineFormSet(LockedRowsInlineFormSet):
     one is a reviewer's to change, with a reason."""
 
     def is_locked_for(self, instance, user):
-        return is_published(instance) and not can_publish(user, self.model)
+        return publication_is_locked_for(instance, user)
 
     def needs_reason(self, instance):
-        return is_published(instance)
+        return publication_needs_reason(instance)
 
     def locked_reason(self, instance):
         return _("it is published; only a reviewer can change or unpublish it.")
@@ -286,7 +288,7 @@ def submitted_payment(form) -> ledger.Payment | None:
         kind=kind,
         date=day,
         amount=amount,
-        published=publication == PublicationState.PUBLISHED,
+        published=is_public_state(publication),
         key=instance.pk,
     )
 
@@ -385,8 +387,8 @@ PUBLISH_DRAFTS_FIELD = "publish_drafts"
 
 def publishes_drafts(request) -> bool:
     """Whether the agreement's form asks to publish its draft amendments as well."""
-    return bool(request.POST.get(PUBLISH_DRAFTS_FIELD)) and (
-        request.POST.get("publication") == PublicationState.PUBLISHED
+    return bool(request.POST.get(PUBLISH_DRAFTS_FIELD)) and is_public_state(
+        request.POST.get("publication")
     )
 
 
@@ -624,6 +626,8 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
 
     @admin.display(description=_("reconciliation"), ordering="unreconciled_count")
     def reconciled_display(self, obj):
+        if obj.pk is None:
+            return NOTHING  # the add form: nothing to reconcile yet
         return reconciliation(stated=obj.stated_count, differing=obj.unreconciled_count)
 
     def save_related(self, request, form, formsets, change):
