@@ -45,13 +45,15 @@ from .models import (
 from .reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS
 from .resources import AmendmentResource, DisbursementResource
 from .workflow import (
+    agreement_facts_are_public,
+    agreement_publish,
     can_change_public_facts,
     can_publish,
     is_public_state,
     is_published,
+    public_fact_is_locked_for,
     publication_is_locked_for,
     publication_needs_reason,
-    publication_publish,
     publish_draft_amendments,
 )
 
@@ -169,10 +171,12 @@ class ParticipationInlineFormSet(LockedRowsInlineFormSet):
     the agreement form's reason, whether a row is changed, removed or added."""
 
     def is_locked_for(self, instance, user):
-        return is_published(self.instance) and not can_change_public_facts(user)
+        return public_fact_is_locked_for(
+            user, public=agreement_facts_are_public(self.instance)
+        )
 
     def needs_reason(self, instance):
-        return is_published(self.instance)
+        return agreement_facts_are_public(self.instance)
 
     def clean(self):
         super().clean()
@@ -668,20 +672,15 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
             )
         with_drafts = bool(request.POST.get(PUBLISH_DRAFTS_FIELD))
 
-        def step(agreement):
-            with ledger.batch():
-                if not is_published(agreement) or not (
-                    with_drafts and drafts.get(agreement.pk)
-                ):
-                    publication_publish(obj=agreement, user=request.user)
-                if with_drafts:
-                    publish_draft_amendments(agreement=agreement, user=request.user)
-
         run_all_or_nothing(
             self,
             request,
             agreements,
-            step,
+            lambda agreement: agreement_publish(
+                agreement=agreement,
+                user=request.user,
+                with_drafts=with_drafts and bool(drafts.get(agreement.pk)),
+            ),
             published_message,
         )
         return None
@@ -780,7 +779,7 @@ class BudgetAdminForm(VersionedAdminForm):
         agreement = cleaned.get("agreement")
         if (
             agreement is not None
-            and is_published(agreement)
+            and agreement_facts_are_public(agreement)
             and not self.may_change_public_facts
         ):
             self.add_error(
@@ -814,7 +813,7 @@ class BudgetAdmin(PublicFactAdminMixin, WorkflowAdmin):
     date_hierarchy = "period_start"
 
     def is_public_fact(self, obj):
-        return is_published(obj.agreement)
+        return agreement_facts_are_public(obj.agreement)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

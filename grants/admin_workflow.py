@@ -19,8 +19,8 @@ from .pagination import EstimatedCountPaginator
 from .versioning import StaleRecordError, stale_message
 from .workflow import (
     WorkflowError,
-    can_change_public_facts,
     can_publish,
+    public_fact_is_locked_for,
     publication_is_locked_for,
     publication_may_set,
     publication_needs_reason,
@@ -454,10 +454,8 @@ class PublicFactAdminMixin:
         return self.is_public_fact(obj)
 
     def locked_for(self, request, obj) -> bool:
-        return (
-            obj is not None
-            and self.is_public_fact(obj)
-            and not can_change_public_facts(request.user)
+        return obj is not None and public_fact_is_locked_for(
+            request.user, public=self.is_public_fact(obj)
         )
 
     def has_change_permission(self, request, obj=None):

@@ -113,6 +113,17 @@ def publish_draft_amendments(*, agreement, user) -> int:
     return len(drafts)
 
 
+def agreement_publish(*, agreement, user, with_drafts: bool) -> None:
+    """Publish the agreement and, `with_drafts`, its draft amendments, as one step for
+    the ledger. An agreement already published is left as it is when only its drafts
+    remain to publish."""
+    with ledger.batch():
+        if not (with_drafts and is_published(agreement)):
+            publication_publish(obj=agreement, user=user)
+        if with_drafts:
+            publish_draft_amendments(agreement=agreement, user=user)
+
+
 def can_change_public_facts(user) -> bool:
     """The review rule for what the public sees without a publication step of its
     own (organizations, source documents, program areas, and the budgets and
@@ -121,3 +132,14 @@ def can_change_public_facts(user) -> bool:
     from .models import Agreement
 
     return can_publish(user, Agreement)
+
+
+def agreement_facts_are_public(agreement) -> bool:
+    """The budgets and participants of a published agreement are public facts."""
+    return is_published(agreement)
+
+
+def public_fact_is_locked_for(user, *, public: bool) -> bool:
+    """A public fact is out of data entry's hands: it may add one, not change or
+    delete it."""
+    return public and not can_change_public_facts(user)

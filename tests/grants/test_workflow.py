@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from grants import workflow
 from grants.models import Amendment, PublicationState
-from tests.factories import make_amendment, make_user
+from tests.factories import make_agreement, make_amendment, make_user
 
 DRAFT, PUBLISHED = PublicationState.DRAFT, PublicationState.PUBLISHED
 
@@ -61,3 +61,15 @@ class PublicationRuleTests(TestCase):
         for value in ["draft", "", None]:
             with self.subTest(value=value):
                 self.assertIs(workflow.is_public_state(value), False)
+
+    def test_publishing_a_published_agreement_with_drafts_publishes_the_drafts(self):
+        agreement = make_agreement(publication=PUBLISHED)
+        make_amendment(agreement=agreement, publication=DRAFT)
+        workflow.agreement_publish(
+            agreement=agreement, user=self.reviewer, with_drafts=True
+        )
+        self.assertEqual(agreement.amendments.drafts().count(), 0)
+        with self.assertRaisesMessage(workflow.WorkflowError, "already published"):
+            workflow.agreement_publish(
+                agreement=agreement, user=self.reviewer, with_drafts=False
+            )
