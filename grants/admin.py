@@ -9,7 +9,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import ledger
 from .admin_import import StaffImportMixin
@@ -30,7 +29,7 @@ from .admin_workflow import (
 )
 from .cache import remember
 from .csv_export import Report, csv_response
-from .formatting import NOTHING, money, share_text
+from .formatting import NOTHING, money, reconciled, reconciliation, share_text
 from .forms import AmountField
 from .models import (
     PAYMENTS_NEWEST_FIRST,
@@ -41,16 +40,20 @@ from .models import (
     Organization,
     Participation,
     ProgramArea,
-    PublicationState,
     SourceDocument,
 )
 from .reports import AGREEMENTS, AMENDMENTS, DISBURSEMENTS
 from .resources import AmendmentResource, DisbursementResource
 from .workflow import (
+    agreement_facts_are_public,
+    agreement_publish,
     can_change_public_facts,
     can_publish,
+    is_public_state,
     is_published,
-    publication_publish,
+    public_fact_is_locked_for,
+    publication_is_locked_for,
+    publication_needs_reason,
     publish_draft_amendments,
 )
 
@@ -102,24 +105,6 @@ def agreement_currency_filter(field_path):
 
 # Amounts are typed in text inputs and read in either convention (grants/forms.py).
 AMOUNT_FIELDS = {models.DecimalField: {"form_class": AmountField}}
-
-
-def reconciliation_text(*, stated: int, differing: int):
-    """An agreement's or amendment's reconciliation, or a dash when no amount states
-    a total: there is nothing to reconcile."""
-    if not stated:
-        return NOTHING
-    if differing:
-        return format_html(
-            '<span class="flag">⚠ {}</span>',
-            ngettext(
-                "%(n)d stated total differs from the running total",
-                "%(n)d stated totals differ from the running totals",
-                differing,
-            )
-            % {"n": differing},
-        )
-    return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
 
 
 class ReferenceConflictFilter(admin.SimpleListFilter):
@@ -186,10 +171,12 @@ class ParticipationInlineFormSet(LockedRowsInlineFormSet):
     the agreement form's reason, whether a row is changed, removed or added."""
 
     def is_locked_for(self, instance, user):
-        return is_published(self.instance) and not can_change_public_facts(user)
+        return public_fact_is_locked_for(
+            user, public=agreement_facts_are_public(self.instance)
+        )
 
     def needs_reason(self, instance):
-        return is_published(self.instance)
+        return agreement_facts_are_public(self.instance)
 
     def clean(self):
         super().clean()
@@ -238,7 +225,7 @@ def submitted_entry(form) -> ledger.Entry | None:
     return ledger.Entry(
         sequence=sequence,
         amount=amount,
-        published=publication == PublicationState.PUBLISHED,
+        published=is_public_state(publication),
         stated=data.get("stated_cumulative_total", instance.stated_cumulative_total),
         key=instance.pk,
     )
@@ -249,10 +236,10 @@ class LedgerRowsInlineFormSet(LockedRowsInlineFormSet):
     one is a reviewer's to change, with a reason."""
 
     def is_locked_for(self, instance, user):
-        return is_published(instance) and not can_publish(user, self.model)
+        return publication_is_locked_for(instance, user)
 
     def needs_reason(self, instance):
-        return is_published(instance)
+        return publication_needs_reason(instance)
 
     def locked_reason(self, instance):
         return _("it is published; only a reviewer can change or unpublish it.")
@@ -305,7 +292,7 @@ def submitted_payment(form) -> ledger.Payment | None:
         kind=kind,
         date=day,
         amount=amount,
-        published=publication == PublicationState.PUBLISHED,
+        published=is_public_state(publication),
         key=instance.pk,
     )
 
@@ -377,12 +364,7 @@ class AmendmentInline(WorkflowInlineMixin, RecordTextsStackedInline):
 
     @admin.display(description=_("reconciled"))
     def reconciled_display(self, obj):
-        if obj.pk is None:
-            return NOTHING
-        return reconciliation_text(
-            stated=obj.stated_cumulative_total is not None,
-            differing=obj.stated_cumulative_total != obj.running_total,
-        )
+        return reconciled(obj.reconciled) if obj.pk else NOTHING
 
 
 class AmendmentForm(VersionedAdminForm):
@@ -409,8 +391,8 @@ PUBLISH_DRAFTS_FIELD = "publish_drafts"
 
 def publishes_drafts(request) -> bool:
     """Whether the agreement's form asks to publish its draft amendments as well."""
-    return bool(request.POST.get(PUBLISH_DRAFTS_FIELD)) and (
-        request.POST.get("publication") == PublicationState.PUBLISHED
+    return bool(request.POST.get(PUBLISH_DRAFTS_FIELD)) and is_public_state(
+        request.POST.get("publication")
     )
 
 
@@ -648,9 +630,9 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
 
     @admin.display(description=_("reconciliation"), ordering="unreconciled_count")
     def reconciled_display(self, obj):
-        return reconciliation_text(
-            stated=obj.stated_count, differing=obj.unreconciled_count
-        )
+        if obj.pk is None:
+            return NOTHING  # the add form: nothing to reconcile yet
+        return reconciliation(stated=obj.stated_count, differing=obj.unreconciled_count)
 
     def save_related(self, request, form, formsets, change):
         """The amendment rows and, when asked, the drafts' publication: one step for
@@ -690,20 +672,15 @@ class AgreementAdmin(PublicationAdminMixin, WorkflowAdmin, RecordTextsAdmin):
             )
         with_drafts = bool(request.POST.get(PUBLISH_DRAFTS_FIELD))
 
-        def step(agreement):
-            with ledger.batch():
-                if not is_published(agreement) or not (
-                    with_drafts and drafts.get(agreement.pk)
-                ):
-                    publication_publish(obj=agreement, user=request.user)
-                if with_drafts:
-                    publish_draft_amendments(agreement=agreement, user=request.user)
-
         run_all_or_nothing(
             self,
             request,
             agreements,
-            step,
+            lambda agreement: agreement_publish(
+                agreement=agreement,
+                user=request.user,
+                with_drafts=with_drafts and bool(drafts.get(agreement.pk)),
+            ),
             published_message,
         )
         return None
@@ -802,7 +779,7 @@ class BudgetAdminForm(VersionedAdminForm):
         agreement = cleaned.get("agreement")
         if (
             agreement is not None
-            and is_published(agreement)
+            and agreement_facts_are_public(agreement)
             and not self.may_change_public_facts
         ):
             self.add_error(
@@ -836,7 +813,7 @@ class BudgetAdmin(PublicFactAdminMixin, WorkflowAdmin):
     date_hierarchy = "period_start"
 
     def is_public_fact(self, obj):
-        return is_published(obj.agreement)
+        return agreement_facts_are_public(obj.agreement)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -20,11 +19,14 @@ from .pagination import EstimatedCountPaginator
 from .versioning import StaleRecordError, stale_message
 from .workflow import (
     WorkflowError,
-    can_change_public_facts,
     can_publish,
-    is_published,
+    public_fact_is_locked_for,
+    publication_is_locked_for,
+    publication_may_set,
+    publication_needs_reason,
     publication_publish,
     publication_unpublish,
+    stamp_published_at,
 )
 
 STALE_CODE = "stale"
@@ -369,7 +371,7 @@ class PublicationAdminMixin:
         return self.can_publish(request)
 
     def record_needs_reason(self, obj):
-        return is_published(obj)
+        return publication_needs_reason(obj)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*super().get_readonly_fields(request, obj), "published_at"]
@@ -378,12 +380,12 @@ class PublicationAdminMixin:
         return readonly
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and is_published(obj) and not self.can_publish(request):
+        if obj is not None and publication_is_locked_for(obj, request.user):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and is_published(obj) and not self.can_publish(request):
+        if obj is not None and publication_is_locked_for(obj, request.user):
             return False
         return super().has_delete_permission(request, obj)
 
@@ -396,10 +398,12 @@ class PublicationAdminMixin:
             if change
             else None
         )
-        if obj.publication != (before or "draft") and not self.can_publish(request):
+        if not publication_may_set(
+            request.user, type(obj), before=before, after=obj.publication
+        ):
             raise PermissionDenied
         if obj.publication != before:
-            obj.published_at = timezone.now() if is_published(obj) else None
+            stamp_published_at(obj)
         super().save_model(request, obj, form, change)
 
     @admin.action(description=gettext_lazy("Publish selected"), permissions=["publish"])
@@ -450,10 +454,8 @@ class PublicFactAdminMixin:
         return self.is_public_fact(obj)
 
     def locked_for(self, request, obj) -> bool:
-        return (
-            obj is not None
-            and self.is_public_fact(obj)
-            and not can_change_public_facts(request.user)
+        return obj is not None and public_fact_is_locked_for(
+            request.user, public=self.is_public_fact(obj)
         )
 
     def has_change_permission(self, request, obj=None):

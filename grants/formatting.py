@@ -5,6 +5,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.humanize.templatetags.humanize import intword
 from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,45 @@ def signed_under_text(summary) -> str:
         "%(count)s agreements, %(amounts)s",
         count,
     ) % {"count": count, "amounts": _(" and ").join(amounts)}
+
+
+def reconciliation(*, stated: int, differing: int):
+    """The one wording of reconciliation, in the three states of the legend under
+    every table that shows it (templates/grants/includes/reconciliation_legend.html):
+    nothing stated, ✓ reconciled, ⚠ differs. `stated` and `differing` count the
+    amendments that state a cumulative total and those whose total differs from the
+    computed running total (the ledger's figures): an agreement's, or one amendment's
+    (see `reconciled`)."""
+    if not stated:
+        return _("nothing stated")
+    if differing:
+        return format_html(
+            '<span class="flag">⚠ {}</span>',
+            ngettext(
+                "differs from the computed total",
+                "%(n)d stated totals differ from the computed totals",
+                differing,
+            )
+            % {"n": differing},
+        )
+    return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
+
+
+def reconciled(value: bool | None):
+    """One amendment's reconciliation from its `reconciled` figure (None: it states no
+    total; True/False: the stated total equals the running total or not)."""
+    return reconciliation(stated=value is not None, differing=value is False)
+
+
+def unreconciled_sentence(count: int) -> str:
+    """The agreement page's warning over its amendments table, in the same words."""
+    return ngettext(
+        "One amendment states a cumulative total that differs from the computed "
+        "running total.",
+        "%(counter)s amendments state a cumulative total that differs from the "
+        "computed running total.",
+        count,
+    ) % {"counter": count}
 
 
 def share_text(value):

@@ -458,7 +458,8 @@ def batch(*, using=None):
 
 
 def stored_payments(agreement_ids, *, using=None) -> dict[int, list[Payment]]:
-    from .models import Disbursement, PublicationState
+    from .models import Disbursement
+    from .workflow import is_public_state
 
     payments: dict[int, list[Payment]] = {pk: [] for pk in agreement_ids}
     rows = (
@@ -473,7 +474,7 @@ def stored_payments(agreement_ids, *, using=None) -> dict[int, list[Payment]]:
                 kind=kind,
                 date=date,
                 amount=amount,
-                published=publication == PublicationState.PUBLISHED,
+                published=is_public_state(publication),
                 key=pk,
             )
         )
@@ -481,7 +482,8 @@ def stored_payments(agreement_ids, *, using=None) -> dict[int, list[Payment]]:
 
 
 def stored_entries(agreement_ids, *, using=None) -> dict[int, list[Entry]]:
-    from .models import Amendment, PublicationState
+    from .models import Amendment
+    from .workflow import is_public_state
 
     entries: dict[int, list[Entry]] = {pk: [] for pk in agreement_ids}
     rows = (
@@ -502,7 +504,7 @@ def stored_entries(agreement_ids, *, using=None) -> dict[int, list[Entry]]:
             Entry(
                 sequence=sequence,
                 amount=amount,
-                published=publication == PublicationState.PUBLISHED,
+                published=is_public_state(publication),
                 stated=stated,
                 key=pk,
             )
@@ -585,7 +587,8 @@ def write_figures(agreement_ids: Iterable[int] | None = None, *, using=None) -> 
 
 def write_scope(ids: list | None, *, using) -> None:
     """The statements of `write_figures`, for `ids` (every agreement when None)."""
-    from .models import Agreement, Amendment, PublicationState
+    from .models import Agreement, Amendment
+    from .workflow import PUBLIC_STATE
 
     alias = using
     connection = connections[alias]
@@ -594,7 +597,7 @@ def write_scope(ids: list | None, *, using) -> None:
     agreements = quote(Agreement._meta.db_table)
     if ids == []:
         return
-    published = PublicationState.PUBLISHED
+    published = PUBLIC_STATE
 
     def scope(column):
         if ids is None:
@@ -670,12 +673,13 @@ def write_scope(ids: list | None, *, using) -> None:
 def write_payment_figures(cursor, where, params, total, *, connection):
     """The third statement: the paid totals, and the share of the committed total
     (just stored by the second) that was disbursed, in whole cents as `share()`."""
-    from .models import Agreement, Disbursement, PublicationState
+    from .models import Agreement, Disbursement
+    from .workflow import PUBLIC_STATE
 
     quote = connection.ops.quote_name
     agreements = quote(Agreement._meta.db_table)
     payments = quote(Disbursement._meta.db_table)
-    published = PublicationState.PUBLISHED
+    published = PUBLIC_STATE
     if connection.vendor == "sqlite":
 
         def percent(paid, committed):

@@ -23,10 +23,10 @@ from .models import (
     Disbursement,
     DisbursementKind,
     Organization,
-    PublicationState,
 )
 from .search import fold
 from .versioning import stale_message
+from .workflow import publication_as_imported, publication_is_locked
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -319,8 +319,7 @@ class PublicationDraftResource(StaffImportResource):
     drafts."""
 
     def make_draft(self, instance, user):
-        instance.publication = PublicationState.DRAFT
-        instance.published_at = None
+        publication_as_imported(instance)
 
 
 class AmendmentResource(PublicationDraftResource):
@@ -377,7 +376,7 @@ class AmendmentResource(PublicationDraftResource):
     ]
 
     def locked_reason(self, instance):
-        if instance.publication == PublicationState.PUBLISHED:
+        if publication_is_locked(instance):
             return _(
                 "Amendment %(object)s is published: a reviewer must unpublish it before "
                 "an import can change it."
@@ -461,7 +460,7 @@ class DisbursementResource(PublicationDraftResource):
     ]
 
     def locked_reason(self, instance):
-        if instance.publication == PublicationState.PUBLISHED:
+        if publication_is_locked(instance):
             return _(
                 "Disbursement %(object)s is published: a reviewer must unpublish it "
                 "before an import can change it."

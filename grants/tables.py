@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from . import languages
 from .cache import remember
-from .formatting import NOTHING, money, period, share_text, signed_under_text
+from .formatting import (
+    NOTHING,
+    money,
+    period,
+    reconciled,
+    reconciliation,
+    share_text,
+    signed_under_text,
+)
 from .models import Agreement, AgreementKind, Amendment, Disbursement, ProgramArea
 
 
@@ -343,13 +351,7 @@ class AgreementTable(SiteTable):
     order_disbursed_share = nulls_smallest_order("shown_disbursed_share")
 
     def render_unreconciled_count(self, value, record):
-        if value:
-            return format_html(
-                '<span class="flag">⚠ {}</span>', _("differs from the stated total")
-            )
-        if record.shown_stated_count:
-            return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
-        return _("nothing stated")
+        return reconciliation(stated=record.shown_stated_count, differing=value)
 
 
 class AmendmentTable(SiteTable):
@@ -453,13 +455,7 @@ class AmendmentTable(SiteTable):
         return money(value)
 
     def render_reconciled(self, value):
-        if value is None:
-            return _("nothing stated")
-        if value:
-            return format_html('<span class="ok">✓ {}</span>', _("reconciled"))
-        return format_html(
-            '<span class="flag">⚠ {}</span>', _("differs from the computed total")
-        )
+        return reconciled(value)
 
 
 class DisbursementTable(SiteTable):

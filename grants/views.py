@@ -2,7 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Sum
 from django.db.models.functions import JSONObject
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,7 +20,6 @@ from .filters import (
     ProgramAreaFilter,
 )
 from .formatting import money_words, signed_under_text
-from .forms import amount_preview as amount_preview_text
 from .listing import ListPageView, shows_drafts
 from .models import (
     Agreement,
@@ -634,13 +633,6 @@ def area_totals(area, agreements, *, include_drafts):
         )
 
     return remember("area-figures", (area.pk, include_drafts), compute)
-
-
-@require_safe
-def amount_preview(request):
-    """For the admin's amount fields (static/grants/amount-preview.js): what a typed
-    amount will be stored as, read by the same rule as the form."""
-    return JsonResponse(amount_preview_text(request.GET.get("value", "")[:100]))
 
 
 @require_safe

@@ -22,8 +22,53 @@ def can_publish(user, model) -> bool:
     return user.has_perm(publish_permission(model))
 
 
+# The state a record has until a reviewer publishes it: a new one's, an imported one's.
+INITIAL_PUBLICATION = PublicationState.DRAFT
+# The one state the public sees (the database's twin: grants.models.published_q).
+PUBLIC_STATE = PublicationState.PUBLISHED
+
+
+def is_public_state(publication: str | None) -> bool:
+    """Whether a publication value (a stored one, a form's, a POST's) is public."""
+    return publication == PUBLIC_STATE
+
+
 def is_published(obj) -> bool:
-    return obj.publication == PublicationState.PUBLISHED
+    return is_public_state(obj.publication)
+
+
+def publication_is_locked(obj) -> bool:
+    """A published row is out of the data-entry official's hands and out of an
+    import's: a reviewer must unpublish it first."""
+    return is_published(obj)
+
+
+def publication_is_locked_for(obj, user) -> bool:
+    return publication_is_locked(obj) and not can_publish(user, type(obj))
+
+
+def publication_needs_reason(obj) -> bool:
+    """A change to a published record changes what the public sees: it takes a
+    reason, kept in the history."""
+    return is_published(obj)
+
+
+def publication_may_set(user, model, *, before: str | None, after: str) -> bool:
+    """Whether `user` may leave a record of `model` in publication state `after` (a
+    new record's `before` is None: it starts as INITIAL_PUBLICATION)."""
+    return after == (before or INITIAL_PUBLICATION) or can_publish(user, model)
+
+
+def stamp_published_at(obj) -> None:
+    """`published_at` follows the publication: now when it becomes public, none
+    when it stops being."""
+    obj.published_at = timezone.now() if is_published(obj) else None
+
+
+def publication_as_imported(obj) -> None:
+    """What a spreadsheet import leaves: a draft, for a reviewer to publish."""
+    obj.publication = INITIAL_PUBLICATION
+    stamp_published_at(obj)
 
 
 def record_change(obj, *, user, reason: str) -> None:
@@ -37,8 +82,8 @@ def publication_publish(*, obj, user) -> None:
         raise PermissionDenied
     if is_published(obj):
         raise WorkflowError(_("“%(object)s” is already published.") % {"object": obj})
-    obj.publication = PublicationState.PUBLISHED
-    obj.published_at = timezone.now()
+    obj.publication = PUBLIC_STATE
+    stamp_published_at(obj)
     record_change(obj, user=user, reason=_("Published"))
     obj.save()
 
@@ -50,8 +95,8 @@ def publication_unpublish(*, obj, user, reason: str) -> None:
         raise WorkflowError(_("Give a reason for unpublishing."))
     if not is_published(obj):
         raise WorkflowError(_("“%(object)s” is not published.") % {"object": obj})
-    obj.publication = PublicationState.DRAFT
-    obj.published_at = None
+    obj.publication = INITIAL_PUBLICATION
+    stamp_published_at(obj)
     record_change(
         obj, user=user, reason=_("Unpublished: %(reason)s") % {"reason": reason}
     )
@@ -68,6 +113,17 @@ def publish_draft_amendments(*, agreement, user) -> int:
     return len(drafts)
 
 
+def agreement_publish(*, agreement, user, with_drafts: bool) -> None:
+    """Publish the agreement and, `with_drafts`, its draft amendments, as one step for
+    the ledger. An agreement already published is left as it is when only its drafts
+    remain to publish."""
+    with ledger.batch():
+        if not (with_drafts and is_published(agreement)):
+            publication_publish(obj=agreement, user=user)
+        if with_drafts:
+            publish_draft_amendments(agreement=agreement, user=user)
+
+
 def can_change_public_facts(user) -> bool:
     """The review rule for what the public sees without a publication step of its
     own (organizations, source documents, program areas, and the budgets and
@@ -76,3 +132,14 @@ def can_change_public_facts(user) -> bool:
     from .models import Agreement
 
     return can_publish(user, Agreement)
+
+
+def agreement_facts_are_public(agreement) -> bool:
+    """The budgets and participants of a published agreement are public facts."""
+    return is_published(agreement)
+
+
+def public_fact_is_locked_for(user, *, public: bool) -> bool:
+    """A public fact is out of data entry's hands: it may add one, not change or
+    delete it."""
+    return public and not can_change_public_facts(user)

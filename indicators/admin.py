@@ -23,25 +23,22 @@ from .models import NEWEST_FIRST, Indicator, Result, ResultStatus
 from .reports import RESULTS
 from .resources import ResultResource
 from .workflow import (
+    REVIEW_FIELDS,
     can_review,
     result_approve,
     result_is_locked_for,
     result_locked_reason,
+    result_may_start_as,
     result_needs_reason,
     result_reopen,
     result_return,
+    result_review_changed,
+    result_state_note,
     result_submit,
 )
 
-# Status and the reviewer's fields change only through the workflow actions, which
-# record who, when and why.
-WORKFLOW_FIELDS = [
-    "status",
-    "return_reason",
-    "entered_by",
-    "approved_by",
-    "approved_at",
-]
+# Shown, never typed: the workflow's (REVIEW_FIELDS) and who entered the result.
+WORKFLOW_FIELDS = [*REVIEW_FIELDS[:2], "entered_by", *REVIEW_FIELDS[2:]]
 
 
 class ResultInlineFormSet(LockedRowsInlineFormSet):
@@ -183,21 +180,11 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin, RecordTextsAdmin):
     @admin.display(description=gettext_lazy("why locked"))
     def locked_list_display(self, obj):
         """The short form for the list; the change page gives the whole sentence."""
-        if obj.status == ResultStatus.APPROVED:
-            return _("Approved: a reviewer must reopen it")
-        if obj.status == ResultStatus.SUBMITTED:
-            return _("Waiting for review")
-        if obj.status == ResultStatus.RETURNED:
-            return Truncator(
-                _("Returned: %(reason)s") % {"reason": obj.return_reason}
-            ).chars(80)
-        return "—"
+        return Truncator(result_state_note(obj, short=True)).chars(80) or "—"
 
     @admin.display(description=gettext_lazy("why locked"))
     def locked_display(self, obj):
-        if obj.status == ResultStatus.RETURNED:
-            return _("Returned: %(reason)s") % {"reason": obj.return_reason}
-        return result_locked_reason(obj) or "—"
+        return result_state_note(obj) or "—"
 
     def describe(self, obj):
         """A result as the reason page names it: what, when, where, how much."""
@@ -233,14 +220,10 @@ class ResultAdmin(StaffImportMixin, WorkflowAdmin, RecordTextsAdmin):
     def save_model(self, request, obj, form, change):
         stored = Result.objects.filter(pk=obj.pk).first() if change else None
         if stored is None:
-            # A new result always starts as a draft by the person entering it.
-            if obj.status != ResultStatus.DRAFT:
+            if not result_may_start_as(obj.status):
                 raise PermissionDenied
             obj.entered_by = request.user
-        elif any(
-            getattr(obj, name) != getattr(stored, name)
-            for name in ["status", "return_reason", "approved_by_id", "approved_at"]
-        ):
+        elif result_review_changed(obj, stored):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
 

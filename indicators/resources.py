@@ -17,8 +17,8 @@ from grants.resources import (
     text_field,
 )
 
-from .models import Indicator, Result, ResultStatus
-from .workflow import result_is_locked
+from .models import Indicator, Result
+from .workflow import result_as_imported, result_is_locked
 
 
 class ResultResource(StaffImportResource):
@@ -104,7 +104,4 @@ class ResultResource(StaffImportResource):
         return ""
 
     def make_draft(self, instance, user):
-        if instance.pk is None and user is not None and getattr(user, "pk", None):
-            instance.entered_by = user
-        instance.status = ResultStatus.DRAFT
-        instance.return_reason = ""
+        result_as_imported(instance, user=user)

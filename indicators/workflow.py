@@ -11,6 +11,9 @@ from .models import ResultStatus
 
 APPROVE_PERMISSION = "indicators.approve_result"
 EDITABLE_BY_DATA_ENTRY = {ResultStatus.DRAFT, ResultStatus.RETURNED}
+INITIAL_STATUS = ResultStatus.DRAFT
+# Set only by the steps below, which record who, when and why.
+REVIEW_FIELDS = ("status", "return_reason", "approved_by", "approved_at")
 
 
 def can_review(user) -> bool:
@@ -32,8 +35,12 @@ def result_needs_reason(result) -> bool:
     return result.status == ResultStatus.APPROVED
 
 
-def result_locked_reason(result) -> str:
+def result_state_note(result, *, short: bool = False) -> str:
+    """What the result's state means for the official: who holds it and what must
+    happen next ("" for a draft). `short` for a list's column."""
     if result.status == ResultStatus.APPROVED:
+        if short:
+            return _("Approved: a reviewer must reopen it")
         who = result.approved_by or _("a reviewer")
         when = (
             timezone.localtime(result.approved_at).strftime("%Y-%m-%d")
@@ -44,10 +51,43 @@ def result_locked_reason(result) -> str:
             "Approved by %(who)s on %(when)s: only a reviewer can change or reopen it."
         ) % {"who": who, "when": when}
     if result.status == ResultStatus.SUBMITTED:
+        if short:
+            return _("Waiting for review")
         return _(
             "Submitted for review: waiting for a reviewer to approve or return it."
         )
+    if result.status == ResultStatus.RETURNED:
+        return _("Returned: %(reason)s") % {"reason": result.return_reason}
     return ""
+
+
+def result_locked_reason(result) -> str:
+    """Why a locked result is locked ("" when it is not)."""
+    return result_state_note(result) if result_is_locked(result) else ""
+
+
+def result_may_start_as(status) -> bool:
+    """A new result starts as a draft by the person entering it (or importing it):
+    only the workflow's steps move it on."""
+    return status == INITIAL_STATUS
+
+
+def result_review_changed(result, stored) -> bool:
+    """Whether `result` changes a field only the workflow's steps set (`stored` is
+    the row as saved)."""
+    return any(
+        getattr(result, field.attname) != getattr(stored, field.attname)
+        for field in (result._meta.get_field(name) for name in REVIEW_FIELDS)
+    )
+
+
+def result_as_imported(result, *, user) -> None:
+    """What a spreadsheet import leaves: a draft (for the official to submit), a new
+    one entered by the importing `user`."""
+    if result.pk is None and user is not None and getattr(user, "pk", None):
+        result.entered_by = user
+    result.status = INITIAL_STATUS
+    result.return_reason = ""
 
 
 def _refuse(result, message):

@@ -1,4 +1,4 @@
-"""The Jobs pages, under /admin/jobs/ (included from grants/project/urls.py before admin/)."""
+"""The Jobs pages, under /admin/jobs/ (included by grants/admin_urls.py)."""
 
 from django.urls import path
 

@@ -8,9 +8,9 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from ..admin_pages import admin_page
 from . import registry
 from .models import FINISHED_STATES, RESTARTABLE_STATES, Job, JobState
 from .runner import job_restart, job_start, mark_interrupted
@@ -61,11 +61,8 @@ def visible_jobs(request):
     return Job.objects.visible_to(request.user).select_related("owner")
 
 
+@admin_page
 def jobs_list(request):
-    return admin.site.admin_view(never_cache(_jobs_list))(request)
-
-
-def _jobs_list(request):
     jobs = list(visible_jobs(request).defer("report", "params")[:LIST_LIMIT])
     mark_interrupted(jobs)
     context = {
@@ -77,11 +74,8 @@ def _jobs_list(request):
     return render(request, "grants/jobs/list.html", context)
 
 
+@admin_page
 def job_detail(request, pk):
-    return admin.site.admin_view(never_cache(_job_detail))(request, pk)
-
-
-def _job_detail(request, pk):
     job = get_object_or_404(visible_jobs(request), pk=pk)
     mark_interrupted([job])
     kind = registry.get(job.kind)
@@ -132,11 +126,8 @@ def _job_detail(request, pk):
 
 
 @require_GET
+@admin_page
 def jobs_status(request):
-    return admin.site.admin_view(never_cache(_jobs_status))(request)
-
-
-def _jobs_status(request):
     ids = [int(i) for i in request.GET.getlist("id") if i.isdigit()][:LIST_LIMIT]
     jobs = list(visible_jobs(request).filter(pk__in=ids).defer("report", "params"))
     mark_interrupted(jobs)

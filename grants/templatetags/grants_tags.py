@@ -7,8 +7,10 @@ register = template.Library()
 
 register.filter("money", formatting.money)
 register.filter("quantity", formatting.quantity)
+register.filter("reconciled", formatting.reconciled)
 register.filter("reported", formatting.reported)
 register.filter("share", formatting.share_text)
+register.filter("unreconciled_sentence", formatting.unreconciled_sentence)
 
 
 @register.simple_tag

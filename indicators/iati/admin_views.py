@@ -5,11 +5,11 @@ itself only stores the file, so it is quick at any size the form accepts."""
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from grants.admin_pages import admin_page
 from grants.jobs.models import Job
 from grants.jobs.runner import job_start, upload_store
 
@@ -38,13 +38,8 @@ class IatiUploadForm(forms.Form):
         return upload
 
 
+@admin_page(permission="grants.add_agreement")
 def import_view(request):
-    return admin.site.admin_view(_import_view)(request)
-
-
-def _import_view(request):
-    if not request.user.has_perm("grants.add_agreement"):
-        raise PermissionDenied
     upload_form = IatiUploadForm()
     if request.method == "POST":
         upload_form = IatiUploadForm(request.POST, request.FILES)
