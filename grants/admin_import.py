@@ -1,20 +1,17 @@
 """The spreadsheet import page in the admin (django-import-export), with a template file
-to download, all-or-nothing saving and a check that nothing changed since the preview."""
-
-import json
+to download. The upload is previewed and imported by jobs (grants/jobs/spreadsheets.py:
+all or nothing, refused when a row changed since the preview)."""
 
 import tablib
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ImportForm
 
-from django import forms
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 
 from .jobs import spreadsheets
@@ -76,46 +73,13 @@ class FormatFromNameImportForm(ImportForm):
         return cleaned
 
 
-class VersionedConfirmImportForm(ConfirmImportForm):
-    versions = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean_versions(self):
-        try:
-            versions = json.loads(self.cleaned_data.get("versions") or "{}")
-        except ValueError:
-            raise forms.ValidationError(_("The import form was damaged.")) from None
-        if not isinstance(versions, dict):
-            raise forms.ValidationError(_("The import form was damaged."))
-        return versions
-
-
 class StaffImportMixin(ImportMixin):
     formats = [CSV, XLSX]
     import_form_class = FormatFromNameImportForm
-    confirm_form_class = VersionedConfirmImportForm
     import_template_name = "admin/workflow/import.html"
 
     def has_import_permission(self, request):
         return self.has_add_permission(request)
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        res_kwargs = super().get_import_resource_kwargs(request, **kwargs)
-        form = kwargs.get("form")
-        if isinstance(form, VersionedConfirmImportForm):
-            res_kwargs["expected_versions"] = form.cleaned_data["versions"]
-        else:
-            request.import_seen_versions = res_kwargs["seen_versions"] = {}
-        return res_kwargs
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        initial["versions"] = json.dumps(getattr(request, "import_seen_versions", {}))
-        return initial
-
-    def get_import_data_kwargs(self, **kwargs):
-        data_kwargs = super().get_import_data_kwargs(**kwargs)
-        data_kwargs["rollback_on_validation_errors"] = True
-        return data_kwargs
 
     def import_action(self, request, **kwargs):
         """The upload is stored and previewed by a worker (grants/jobs/spreadsheets.py):
@@ -142,32 +106,20 @@ class StaffImportMixin(ImportMixin):
             )
         return redirect(job)
 
-    def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
-            # The transaction was rolled back: say so and send them back to the form.
-            problems = result_problems(result)
-            messages.error(
-                request,
-                _("Nothing was imported. %(problems)s")
-                % {"problems": " ".join(problems)},
-            )
-            return HttpResponseRedirect(
-                reverse(
-                    "admin:{}_{}_import".format(*self.get_model_info()),
-                    current_app=self.admin_site.name,
-                )
-            )
-        return super().process_result(result, request)
-
     def get_urls(self):
+        """The import page and its templates. Not django-import-export's
+        `process_import` (its confirmation inside the request): every import is
+        previewed and confirmed through jobs (grants/jobs/spreadsheets.py), the one
+        preview-then-confirm of every import, IATI's included."""
         info = self.get_model_info()
+        in_request = "{}_{}_process_import".format(*info)
         return [
             path(
                 "import-template.<str:extension>",
                 self.admin_site.admin_view(self.import_template_view),
                 name="{}_{}_import_template".format(*info),
             ),
-            *super().get_urls(),
+            *(url for url in super().get_urls() if url.name != in_request),
         ]
 
     def import_template_dataset(self):

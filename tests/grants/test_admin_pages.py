@@ -4,7 +4,7 @@ a staff login, is never cached, and refuses a user without its permission."""
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory, TestCase
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from grants.admin_pages import admin_page
 from tests.factories import make_staff_user, make_user
@@ -45,3 +45,23 @@ class AdminPageTests(TestCase):
             page(request)
         request.user = AnonymousUser()
         self.assertEqual(page(request).status_code, 302)
+
+
+class OneImportConfirmationTests(TestCase):
+    """Every import is confirmed through its preview job; django-import-export's own
+    confirmation inside the request (`process_import`) is not routed."""
+
+    IMPORTS = ["indicators_result", "grants_amendment", "grants_disbursement"]
+
+    def test_the_in_request_confirmation_is_not_routed(self):
+        self.client.force_login(make_user(role="Administrator"))
+        for model in self.IMPORTS:
+            with self.subTest(model=model):
+                import_page = reverse(f"admin:{model}_import")
+                self.assertEqual(self.client.get(import_page).status_code, 200)
+                with self.assertRaises(NoReverseMatch):
+                    reverse(f"admin:{model}_process_import")
+                path = import_page.replace("/import/", "/process_import/")
+                response = self.client.post(path, {"import_file_name": "x.csv"})
+                self.assertNotEqual(response.status_code, 200)
+                self.assertNotEqual(response.status_code, 500)
