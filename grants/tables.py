@@ -1,11 +1,13 @@
+import inspect
+
 import django_tables2 as tables
-from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Model
 from django.urls import reverse
 from django.utils.formats import date_format, localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext_lazy as _
@@ -72,26 +74,29 @@ class SiteTable(tables.Table):
 
     def rows_html(self):
         """The `<tr>` rows of the current page (every row when not paginated), each
-        cell as django-tables2 renders it: the choice's label for a field with
-        choices, the column's default for an empty value, `render_<column>`, linkify,
-        the column's `td` attributes, `row_attrs`, and the value localized and
-        escaped as `{{ cell }}` would be. The work that does not depend on the row
-        (attributes, which arguments a render method takes) is done once per column,
-        not once per cell: that work was most of the time of a list page."""
+        cell as django-tables2's own `{% for column, cell in row.items %}` loop
+        renders it (tests/grants/test_tables.py compares the two for every list
+        table), plus the phone layout's `data-label` and `class="empty"`. The work
+        that does not depend on the row is done once per column: django-tables2
+        redoes it for every cell, which made the list pages twice as slow
+        (docs/performance.md)."""
         cells = [CellRenderer(self, column) for column in self.columns]
+        row_attrs = [
+            (name, with_arguments(value, ROW_ARGUMENTS) if callable(value) else None)
+            for name, value in self.row_attrs.items()
+        ]
         rows = []
         for row in self.paginated_rows:
-            record = row.record
-            attrs = computed_values(
-                self.row_attrs, kwargs={"table": self, "record": record}
-            )
-            attrs = AttributeDict(
-                (k, v) for k, v in attrs.items() if v not in ("", None)
+            arguments = {"record": row.record, "table": self}
+            attrs = [
+                (name, self.row_attrs[name] if call is None else call(arguments))
+                for name, call in row_attrs
+            ]
+            attrs = format_html_join(
+                "", ' {}="{}"', [(k, v) for k, v in attrs if v not in ("", None)]
             )
             tds = "".join([cell.html(row) for cell in cells])
-            rows.append(
-                f"<tr {attrs.as_html()}>{tds}</tr>" if attrs else f"<tr>{tds}</tr>"
-            )
+            rows.append(f"<tr{attrs}>{tds}</tr>")
         return mark_safe("\n".join(rows))
 
     def render_publication_state(self, record):
@@ -110,30 +115,40 @@ class SiteTable(tables.Table):
 
 
 CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
+ROW_ARGUMENTS = ("record", "table")
+
+
+def with_arguments(function, offered):
+    """`function` as a callable of one dict of arguments, passed only those it names
+    (as django-tables2 passes a `render_<column>` method or a `linkify` callable),
+    its signature read once rather than at each call."""
+    parameters = inspect.signature(function).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        names = offered
+    else:
+        names = [p.name for p in parameters]
+        unknown = set(names) - set(offered)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{function.__qualname__}() asks for {', '.join(sorted(unknown))}; "
+                f"a SiteTable passes only {', '.join(offered)}."
+            )
+    return lambda arguments: function(**{name: arguments[name] for name in names})
 
 
 class CellRenderer:
     """The cells of one column, for `SiteTable.rows_html`: what does not depend on
-    the row is worked out once."""
+    the row is worked out once, from django-tables2's public column API."""
 
     def __init__(self, table, bound_column):
         self.table = table
         self.bound_column = bound_column
         self.column = bound_column.column
-        self.accessor = Accessor(bound_column.accessor)
-        self.render = bound_column.render
-        arguments, catch_all = signature(self.render)
-        unknown = set(arguments) - set(CELL_ARGUMENTS)
-        if unknown and not catch_all:
-            raise ImproperlyConfigured(
-                f"{type(table).__name__}: render_{bound_column.name}() asks for "
-                f"{', '.join(sorted(unknown))}; a SiteTable passes only "
-                f"{', '.join(CELL_ARGUMENTS)}."
-            )
-        self.arguments = CELL_ARGUMENTS if catch_all else arguments
+        self.accessor = bound_column.accessor
+        self.render = with_arguments(bound_column.render, CELL_ARGUMENTS)
         # A field with choices shows its label, as django-tables2 does (through
         # get_FOO_display, which translates every label at each call).
-        field = self.accessor.get_field(table._meta.model)
+        field = self.accessor.get_field(table.Meta.model)
         # A text of the record is shown in the visitor's language, else marked
         # with its own (grants.languages.marked).
         self.translated = None
@@ -142,29 +157,41 @@ class CellRenderer:
         self.labels = None
         if getattr(field, "choices", None):
             self.labels = {value: str(label) for value, label in field.flatchoices}
-        # A plain link (no attributes of its own) is written here; its URL comes
-        # from django-tables2 (linkify's callable, reverse arguments or
-        # get_absolute_url), the callable's arguments worked out once.
+        # A link's URL from django-tables2's linkify (a callable, reverse arguments
+        # or get_absolute_url); a link with attributes of its own is django-tables2's
+        # whole <a>.
         self.link = bound_column.link
         self.link_url = None
         if self.link and not self.link.attrs:
-            url = self.link.url
-            if callable(url):
-                url_arguments, catch_all = signature(url)
-                if catch_all:
-                    url_arguments = CELL_ARGUMENTS
-                self.link_url = lambda arguments: url(
-                    **{name: arguments[name] for name in url_arguments}
-                )
+            if callable(self.link.url):
+                self.link_url = with_arguments(self.link.url, CELL_ARGUMENTS)
             else:
                 self.link_url = lambda arguments: self.link.compose_url(**arguments)
         td = {**table.attrs, **self.column.attrs}
         td = td.get("td", td.get("cell", {}))
-        self.td_varies = any(callable(value) for value in td.values())
-        self.td_attrs = "" if self.td_varies else bound_column.attrs["td"].as_html()
+        if any(callable(value) for value in td.values()):
+            raise ImproperlyConfigured(
+                f"{type(table).__name__}.{bound_column.name}: a SiteTable's td "
+                "attributes are fixed values, the same for every row."
+            )
+        self.td_attrs = bound_column.attrs["td"].as_html()
         # On a phone each row is a stack of "label: value" lines (site.css), the
-        # label read from here.
+        # label read from here; an empty cell is left out of it.
         self.label = format_html(' data-label="{}"', bound_column.header)
+        classes = bound_column.attrs["td"].get("class")
+        self.empty_attrs = format_html(
+            ' class="{}"{}',
+            f"empty {classes}" if classes else "empty",
+            format_html_join(
+                "",
+                ' {}="{}"',
+                [
+                    (k, v)
+                    for k, v in bound_column.attrs["td"].items()
+                    if k != "class" and v is not None
+                ],
+            ),
+        )
 
     def value(self, record):
         try:
@@ -184,39 +211,27 @@ class CellRenderer:
     def html(self, row):
         record = row.record
         value = self.value(record)
-        empty = value in self.column.empty_values
-        if empty:
-            content = self.bound_column.default
-        else:
-            arguments = {
-                "value": value,
-                "record": record,
-                "column": self.column,
-                "bound_column": self.bound_column,
-                "bound_row": row,
-                "table": self.table,
-            }
-            content = self.render(**{name: arguments[name] for name in self.arguments})
-            if self.link_url is not None:
-                url = self.link_url(arguments)
-                if url is not None:
-                    content = format_html('<a href="{}">{}</a>', url, content)
-            elif self.link:
-                content = self.link(content, **arguments)
+        if value in self.column.empty_values:
+            content = conditional_escape(self.bound_column.default)
+            return f"<td{self.empty_attrs}{self.label}>{content}</td>"
+        arguments = {
+            "value": value,
+            "record": record,
+            "column": self.column,
+            "bound_column": self.bound_column,
+            "bound_row": row,
+            "table": self.table,
+        }
+        content = self.render(arguments)
+        if self.link_url is not None:
+            url = self.link_url(arguments)
+            if url is not None:
+                content = format_html('<a href="{}">{}</a>', url, content)
+        elif self.link:
+            content = self.link(content, **arguments)
         content = conditional_escape(localize(template_localtime(content)))
-        td_attrs = self.td_attrs
-        if self.td_varies:
-            self.bound_column.current_record = record
-            self.bound_column.current_value = content
-            td_attrs = self.bound_column.attrs["td"].as_html()
-        if empty:
-            # Nothing to say: left out of a phone's stacked row (site.css).
-            if 'class="' in td_attrs:
-                td_attrs = td_attrs.replace('class="', 'class="empty ', 1)
-            else:
-                td_attrs = f'class="empty" {td_attrs}'.strip()
-        space = " " if td_attrs else ""
-        return f"<td{space}{td_attrs}{self.label}>{content}</td>"
+        space = " " if self.td_attrs else ""
+        return f"<td{space}{self.td_attrs}{self.label}>{content}</td>"
 
 
 NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
@@ -299,28 +314,27 @@ class AgreementTable(SiteTable):
             "edit",
         )
 
-    def rows_html(self):
+    @cached_property
+    def signed_under(self):
+        """What was signed under each framework of the current page, by its key."""
         frameworks = [
             row.record.pk
             for row in self.paginated_rows
             if row.record.kind == AgreementKind.FRAMEWORK
         ]
+        if not frameworks:
+            return {}
         agreements = Agreement.objects.visible(include_drafts=self.include_drafts)
         # A framework's sums over the thousands of agreements signed under it were
         # half of the list's time (55 of 110 ms at 100,000 agreements): remembered
         # while the agreements are unchanged (grants/cache.py).
-        self.signed_under = (
-            remember(
-                "signed-under",
-                (sorted(frameworks), self.include_drafts),
-                lambda: agreements.signed_under(
-                    frameworks, include_drafts=self.include_drafts
-                ),
-            )
-            if frameworks
-            else {}
+        return remember(
+            "signed-under",
+            (sorted(frameworks), self.include_drafts),
+            lambda: agreements.signed_under(
+                frameworks, include_drafts=self.include_drafts
+            ),
         )
-        return super().rows_html()
 
     def render_total(self, value, record):
         under = self.signed_under.get(record.pk)
