@@ -3,11 +3,10 @@ size, a primary-key tie-breaker, and the filtered, ordered queryset in one place
 
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
-from django_tables2.rows import BoundRows
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import HttpResponse
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
@@ -67,6 +66,14 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self):
         return self.known_count
+
+
+class PageRowsPaginator(CountedPaginator):
+    """A CountedPaginator given only the rows of the page it is asked for (those of a
+    remembered order, ListPageView.remembered_order), in their order."""
+
+    def page(self, number):
+        return Page(self.object_list, self.validate_number(number), self)
 
 
 class ListPageView(SingleTableMixin, FilterView):
@@ -179,7 +186,7 @@ class ListPageView(SingleTableMixin, FilterView):
                 % {"asked": page, "last": last}
             )
         if costly and not refused:
-            self.remembered_order(table)
+            table = self.remembered_order(table, count=count, **kwargs) or table
         return table
 
     def add_page_notice(self, text):
@@ -197,31 +204,45 @@ class ListPageView(SingleTableMixin, FilterView):
         column = table.columns[name]
         return column if column.orderable else None
 
-    def remembered_order(self, table):
+    def remembered_order(self, table, *, count, **kwargs):
         """A sort no index serves computes and sorts every matching row (the total
         of each of 90,000 agreements: a third of a second). The first
         REMEMBERED_ORDER_ROWS keys in that order are remembered until the next write
-        (grants/cache.py), so the first pages read only their own rows; later pages
-        sort again. Off when remembered values are (PUBLIC_VALUE_CACHE_SECONDS=0)."""
-        page = getattr(table, "page", None)
-        if page is None or settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
-            return
-        bottom = (page.number - 1) * page.paginator.per_page
+        (grants/cache.py), so the first pages read only their own rows: the table of
+        those rows, or None where the page sorts again (later pages; remembered
+        values off, PUBLIC_VALUE_CACHE_SECONDS=0)."""
+        page = table.page
+        if settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
+            return None
+        per_page = page.paginator.per_page
+        bottom = (page.number - 1) * per_page
         if bottom >= REMEMBERED_ORDER_ROWS:
-            return
+            return None
         ordered = table.data.data
         try:
             sql, params = ordered.query.sql_with_params()
         except EmptyResultSet:
-            return
+            return None
         keys = remember(
             "order",
             (ordered.db, sql, tuple(map(str, params)), REMEMBERED_ORDER_ROWS),
             lambda: list(ordered.values_list("pk", flat=True)[:REMEMBERED_ORDER_ROWS]),
         )
-        shown = keys[bottom : bottom + page.paginator.per_page]
-        # The same ORDER BY over the page's own rows gives them in the same order.
-        page.object_list = BoundRows(data=ordered.filter(pk__in=shown), table=table)
+        shown = keys[bottom : bottom + per_page]
+        if len(shown) < min(per_page, count - bottom):
+            # The page runs past the remembered keys.
+            return None
+        # The same sort over the page's own rows gives them in the same order.
+        rows = self.get_table_class()(
+            data=ordered.filter(pk__in=shown), order_by=table.order_by, **kwargs
+        )
+        rows.paginate(
+            paginator_class=PageRowsPaginator,
+            count=count,
+            per_page=per_page,
+            page=page.number,
+        )
+        return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
