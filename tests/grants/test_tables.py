@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from grants import tables as grants_tables
+from grants.listing import SiteTable
 from grants.models import (
     Agreement,
     AgreementKind,
@@ -21,7 +22,7 @@ from grants.models import (
     DisbursementKind,
     PublicationState,
 )
-from grants.tables import AmendmentTable, SiteTable
+from grants.tables import AmendmentTable
 from grants.views import (
     AgreementListView,
     AmendmentListView,
