@@ -48,22 +48,33 @@ def body(response):
     return content[content.index("<tbody>") : content.index("</tbody>")]
 
 
+def make_two_amendment_agreement(**overrides):
+    """A donation with a title to escape, a dated amendment with a period and a
+    stated total, and a derived one with neither date nor period."""
+    agreement = make_agreement(
+        title="Water <b>& sanitation</b>", kind=AgreementKind.DONATION, **overrides
+    )
+    make_amendment(
+        agreement=agreement,
+        amount=Decimal("1234567.50"),
+        signed_on=datetime.date(2023, 3, 9),
+        period_start=datetime.date(2023, 1, 1),
+        period_end=datetime.date(2024, 12, 31),
+        stated_cumulative_total=Decimal("1234567.50"),
+    )
+    make_amendment(
+        agreement=agreement,
+        amount=Decimal("10.00"),
+        amount_is_derived=True,
+        stated_cumulative_total=Decimal("1.00"),
+    )
+    return agreement
+
+
 class RowsTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.agreement = make_agreement(
-            code="AG-ROWS",
-            title="Water <b>& sanitation</b>",
-            kind=AgreementKind.DONATION,
-        )
-        make_amendment(
-            agreement=cls.agreement,
-            amount=Decimal("1234567.50"),
-            signed_on=datetime.date(2023, 3, 9),
-            period_start=datetime.date(2023, 1, 1),
-            period_end=datetime.date(2024, 12, 31),
-        )
-        make_amendment(agreement=cls.agreement, amount=Decimal("10.00"))
+        cls.agreement = make_two_amendment_agreement(code="AG-ROWS")
         cls.draft = make_agreement(code="AG-DRAFT", publication=PublicationState.DRAFT)
 
     def test_a_row_has_labels_links_escaped_text_and_cell_classes(self):
@@ -261,26 +272,8 @@ class SameCellsAsDjangoTables2Tests(TestCase):
     def setUpTestData(cls):
         donor = make_organization(name="Fund & Co", acronym="F&C")
         framework = make_agreement(code="FW-1", kind=AgreementKind.FRAMEWORK)
-        cls.agreement = make_agreement(
-            code="AG-CELLS",
-            title="Water <b>& sanitation</b>",
-            kind=AgreementKind.DONATION,
-            donor=donor,
-            framework=framework,
-        )
-        make_amendment(
-            agreement=cls.agreement,
-            amount=Decimal("1234567.50"),
-            signed_on=datetime.date(2023, 3, 9),
-            period_start=datetime.date(2023, 1, 1),
-            period_end=datetime.date(2024, 12, 31),
-            stated_cumulative_total=Decimal("1234567.50"),
-        )
-        make_amendment(
-            agreement=cls.agreement,
-            amount=Decimal("10.00"),
-            amount_is_derived=True,
-            stated_cumulative_total=Decimal("1.00"),
+        cls.agreement = make_two_amendment_agreement(
+            code="AG-CELLS", donor=donor, framework=framework
         )
         make_agreement(code="AG-DRAFT", publication=PublicationState.DRAFT)
         for kind, description in [
