@@ -22,7 +22,7 @@ from django.db.models import (
 from django.utils.translation import gettext_lazy as _
 
 from .cache import remember
-from .listing import shows_drafts
+from .listing import SearchFilterSet, shows_drafts
 from .models import (
     Agreement,
     AgreementKind,
@@ -38,10 +38,8 @@ from .models import (
     published_q,
 )
 from .money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-from .search import search_in
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
-SEARCH_MAX_LENGTH = 200
 
 
 def year_span(year):
@@ -70,34 +68,6 @@ class PercentFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
-
-
-class SearchFilterSet(django_filters.FilterSet):
-    """A FilterSet with the free-text `q` over `search_fields`."""
-
-    search_fields: tuple[str, ...] = ()
-
-    q = django_filters.CharFilter(
-        label=_("Search"),
-        method="filter_search",
-        max_length=SEARCH_MAX_LENGTH,
-        help_text=_("Codes, titles and names; capitals and accents do not matter."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for filter_ in self.filters.values():
-            if isinstance(
-                filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter
-            ):
-                filter_.extra["empty_label"] = _("Any")
-
-    def filter_search(self, queryset, name, value):
-        return search_in(queryset, self.search_fields, value)
-
-    @classmethod
-    def base_queryset(cls, *, include_drafts: bool):
-        raise NotImplementedError
 
 
 class AgreementCodeFilter(django_filters.CharFilter):

@@ -1,21 +1,36 @@
-"""What every public list page shares: the public gate (or the staff view), a capped page
-size, a primary-key tie-breaker, and the filtered, ordered queryset in one place."""
+"""What every list page shares: the public gate (or the staff view), a capped page
+size, a primary-key tie-breaker, the filtered, ordered queryset in one place, the
+FilterSet with its free-text search (`SearchFilterSet`), the table with its rows
+(`SiteTable`, templates/django_tables2/site_table.html) and the page itself
+(`ListPageView`, templates/list_page.html). Each list's FilterSet, table and view
+subclass live by their domain (grants/, indicators/)."""
 
+import inspect
+
+import django_filters
+import django_tables2 as tables
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
-from django_tables2.rows import BoundRows
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.core.paginator import EmptyPage, Paginator
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import F, Model
 from django.http import HttpResponse
-from django.utils.formats import number_format
+from django.urls import reverse
+from django.utils.formats import localize, number_format
 from django.utils.functional import cached_property
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from . import languages
 from .cache import cached_count, remember
 from .csv_export import csv_response
 from .reports import get_report
+from .search import search_in
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -24,6 +39,7 @@ MAX_PER_PAGE = 100
 COSTLY_SORT_MAX_ROWS = 100_000
 # How many rows of such a sort are remembered in order (40 pages of 25).
 REMEMBERED_ORDER_ROWS = 1000
+SEARCH_MAX_LENGTH = 200
 
 
 def shows_drafts(request):
@@ -56,6 +72,257 @@ def active_filter_count(filterset) -> int:
     )
 
 
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with the free-text `q` over `search_fields`."""
+
+    search_fields: tuple[str, ...] = ()
+
+    q = django_filters.CharFilter(
+        label=gettext_lazy("Search"),
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text=gettext_lazy(
+            "Codes, titles and names; capitals and accents do not matter."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            if isinstance(
+                filter_, django_filters.ChoiceFilter | django_filters.ModelChoiceFilter
+            ):
+                filter_.extra["empty_label"] = gettext_lazy("Any")
+
+    def filter_search(self, queryset, name, value):
+        return search_in(queryset, self.search_fields, value)
+
+    @classmethod
+    def base_queryset(cls, *, include_drafts: bool):
+        raise NotImplementedError
+
+
+def sortable(*fields):
+    """Sort keys ending with the primary key, so pages never repeat or skip rows."""
+    return (*fields, "pk")
+
+
+def nulls_smallest(queryset, field, is_descending):
+    """`queryset` sorted by `field` with empty values as the smallest (first going
+    up, last going down), on every database: PostgreSQL takes them as the largest
+    unless told. An index `(field ASC NULLS FIRST, id)` serves both directions
+    (grants migration 0013)."""
+    if is_descending:
+        return queryset.order_by(F(field).desc(nulls_last=True), "-pk")
+    return queryset.order_by(F(field).asc(nulls_first=True), "pk")
+
+
+def nulls_smallest_order(field):
+    """A table's `order_<column>` method sorting by `field` with `nulls_smallest`."""
+
+    def order(self, queryset, is_descending):
+        return nulls_smallest(queryset, field, is_descending), True
+
+    return order
+
+
+def draft_row_class(record):
+    return "" if record.is_public else "draft"
+
+
+class SiteTable(tables.Table):
+    """Shared look, and the two staff-only columns (the list view drops them for the
+    public): publication state and a link to edit the row in the admin."""
+
+    admin_change_url = ""
+    staff_only = ("publication_state", "edit")
+    # Columns whose sort an index serves (None: every column, for small tables).
+    # Sorting by any other column sorts every matching row, so the list offers it
+    # only while the filters leave at most COSTLY_SORT_MAX_ROWS.
+    indexed_sorts: tuple[str, ...] | None = None
+
+    publication_state = tables.Column(
+        verbose_name=gettext_lazy("Publication"), empty_values=(), orderable=False
+    )
+    edit = tables.Column(
+        verbose_name=gettext_lazy("Edit"), empty_values=(), orderable=False
+    )
+
+    class Meta:
+        template_name = "django_tables2/site_table.html"
+        attrs = {"class": "data stack"}
+        row_attrs = {"class": draft_row_class}
+        empty_text = gettext_lazy("Nothing matches these filters.")
+
+    def __init__(self, *args, include_drafts=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.include_drafts = include_drafts
+
+    def rows_html(self):
+        """The `<tr>` rows of the current page (every row when not paginated), each
+        cell as django-tables2's own `{% for column, cell in row.items %}` loop
+        renders it (tests/grants/test_tables.py compares the two for every list
+        table), plus the phone layout's `data-label` and `class="empty"`. The work
+        that does not depend on the row is done once per column: django-tables2
+        redoes it for every cell, which made the list pages twice as slow
+        (docs/performance.md)."""
+        cells = [CellRenderer(self, column) for column in self.columns]
+        row_attrs = [
+            (name, with_arguments(value, ROW_ARGUMENTS) if callable(value) else None)
+            for name, value in self.row_attrs.items()
+        ]
+        rows = []
+        for row in self.paginated_rows:
+            arguments = {"record": row.record, "table": self}
+            attrs = [
+                (name, self.row_attrs[name] if call is None else call(arguments))
+                for name, call in row_attrs
+            ]
+            attrs = format_html_join(
+                "", ' {}="{}"', [(k, v) for k, v in attrs if v not in ("", None)]
+            )
+            tds = "".join([cell.html(row) for cell in cells])
+            rows.append(f"<tr{attrs}>{tds}</tr>")
+        return mark_safe("\n".join(rows))
+
+    def render_publication_state(self, record):
+        if record.is_public:
+            return _("Public")
+        return format_html('<span class="badge-draft">{}</span>', _("Not public"))
+
+    def render_edit(self, record):
+        url = reverse(self.admin_change_url, args=[record.pk])
+        return format_html(
+            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+            url,
+            _("Edit"),
+            record,
+        )
+
+
+CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
+ROW_ARGUMENTS = ("record", "table")
+
+
+def with_arguments(function, offered):
+    """`function` as a callable of one dict of arguments, passed only those it names
+    (as django-tables2 passes a `render_<column>` method or a `linkify` callable),
+    its signature read once rather than at each call."""
+    parameters = inspect.signature(function).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        names = offered
+    else:
+        names = [p.name for p in parameters]
+        unknown = set(names) - set(offered)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{function.__qualname__}() asks for {', '.join(sorted(unknown))}; "
+                f"a SiteTable passes only {', '.join(offered)}."
+            )
+    return lambda arguments: function(**{name: arguments[name] for name in names})
+
+
+class CellRenderer:
+    """The cells of one column, for `SiteTable.rows_html`: what does not depend on
+    the row is worked out once, from django-tables2's public column API."""
+
+    def __init__(self, table, bound_column):
+        self.table = table
+        self.bound_column = bound_column
+        self.column = bound_column.column
+        self.accessor = bound_column.accessor
+        self.render = with_arguments(bound_column.render, CELL_ARGUMENTS)
+        # A field with choices shows its label, as django-tables2 does (through
+        # get_FOO_display, which translates every label at each call).
+        field = self.accessor.get_field(table.Meta.model)
+        # A text of the record is shown in the visitor's language, else marked
+        # with its own (grants.languages.marked).
+        self.translated = None
+        if field is not None and languages.is_translated(field.model, field.name):
+            self.translated = field.name
+        self.labels = None
+        if getattr(field, "choices", None):
+            self.labels = {value: str(label) for value, label in field.flatchoices}
+        # A link's URL from django-tables2's linkify (a callable, reverse arguments
+        # or get_absolute_url); a link with attributes of its own is django-tables2's
+        # whole <a>.
+        self.link = bound_column.link
+        self.link_url = None
+        if self.link and not self.link.attrs:
+            if callable(self.link.url):
+                self.link_url = with_arguments(self.link.url, CELL_ARGUMENTS)
+            else:
+                self.link_url = lambda arguments: self.link.compose_url(**arguments)
+        td = {**table.attrs, **self.column.attrs}
+        td = td.get("td", td.get("cell", {}))
+        if any(callable(value) for value in td.values()):
+            raise ImproperlyConfigured(
+                f"{type(table).__name__}.{bound_column.name}: a SiteTable's td "
+                "attributes are fixed values, the same for every row."
+            )
+        self.td_attrs = bound_column.attrs["td"].as_html()
+        # On a phone each row is a stack of "label: value" lines (site.css), the
+        # label read from here; an empty cell is left out of it.
+        self.label = format_html(' data-label="{}"', bound_column.header)
+        classes = bound_column.attrs["td"].get("class")
+        self.empty_attrs = format_html(
+            ' class="{}"{}',
+            f"empty {classes}" if classes else "empty",
+            format_html_join(
+                "",
+                ' {}="{}"',
+                [
+                    (k, v)
+                    for k, v in bound_column.attrs["td"].items()
+                    if k != "class" and v is not None
+                ],
+            ),
+        )
+
+    def value(self, record):
+        try:
+            if self.translated:
+                owner = self.accessor.penultimate(record)[0]
+                text, language = languages.text_in(owner, self.translated)
+                return languages.marked(text, language) if text else None
+            value = self.accessor.resolve(record)
+        except Exception:
+            return None
+        if self.labels is not None:
+            return self.labels.get(value, value)
+        if isinstance(value, Model) and languages.translated_fields(type(value)):
+            return languages.marked(str(value), languages.label_language(value))
+        return value
+
+    def html(self, row):
+        record = row.record
+        value = self.value(record)
+        if value in self.column.empty_values:
+            content = conditional_escape(self.bound_column.default)
+            return f"<td{self.empty_attrs}{self.label}>{content}</td>"
+        arguments = {
+            "value": value,
+            "record": record,
+            "column": self.column,
+            "bound_column": self.bound_column,
+            "bound_row": row,
+            "table": self.table,
+        }
+        content = self.render(arguments)
+        if self.link_url is not None:
+            url = self.link_url(arguments)
+            if url is not None:
+                content = format_html('<a href="{}">{}</a>', url, content)
+        elif self.link:
+            content = self.link(content, **arguments)
+        content = conditional_escape(localize(template_localtime(content)))
+        space = " " if self.td_attrs else ""
+        return f"<td{space}{self.td_attrs}{self.label}>{content}</td>"
+
+
+NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+
 class CountedPaginator(Paginator):
     """A Paginator given the matching count (remembered until the next write,
     grants/cache.py), so it never counts the rows itself."""
@@ -69,6 +336,14 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
+class PageRowsPaginator(CountedPaginator):
+    """A CountedPaginator given only the rows of the page it is asked for (those of a
+    remembered order, ListPageView.remembered_order), in their order."""
+
+    def page(self, number):
+        return Page(self.object_list, self.validate_number(number), self)
+
+
 class ListPageView(SingleTableMixin, FilterView):
     """One list page: `filterset_class` (with a `base_queryset(include_drafts=...)`
     class method) and `table_class`. `get_filtered_queryset()` is the whole filtered,
@@ -76,6 +351,8 @@ class ListPageView(SingleTableMixin, FilterView):
 
     template_name = "list_page.html"
     csv_report_name = ""
+    # The legend of the Reconciliation column, under the table.
+    reconciliation_legend = False
     table_pagination = {"per_page": DEFAULT_PER_PAGE}
     max_per_page = MAX_PER_PAGE
     page_title = ""
@@ -179,7 +456,7 @@ class ListPageView(SingleTableMixin, FilterView):
                 % {"asked": page, "last": last}
             )
         if costly and not refused:
-            self.remembered_order(table)
+            table = self.remembered_order(table, count=count, **kwargs) or table
         return table
 
     def add_page_notice(self, text):
@@ -197,31 +474,45 @@ class ListPageView(SingleTableMixin, FilterView):
         column = table.columns[name]
         return column if column.orderable else None
 
-    def remembered_order(self, table):
+    def remembered_order(self, table, *, count, **kwargs):
         """A sort no index serves computes and sorts every matching row (the total
         of each of 90,000 agreements: a third of a second). The first
         REMEMBERED_ORDER_ROWS keys in that order are remembered until the next write
-        (grants/cache.py), so the first pages read only their own rows; later pages
-        sort again. Off when remembered values are (PUBLIC_VALUE_CACHE_SECONDS=0)."""
-        page = getattr(table, "page", None)
-        if page is None or settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
-            return
-        bottom = (page.number - 1) * page.paginator.per_page
+        (grants/cache.py), so the first pages read only their own rows: the table of
+        those rows, or None where the page sorts again (later pages; remembered
+        values off, PUBLIC_VALUE_CACHE_SECONDS=0)."""
+        page = table.page
+        if settings.PUBLIC_VALUE_CACHE_SECONDS <= 0:
+            return None
+        per_page = page.paginator.per_page
+        bottom = (page.number - 1) * per_page
         if bottom >= REMEMBERED_ORDER_ROWS:
-            return
+            return None
         ordered = table.data.data
         try:
             sql, params = ordered.query.sql_with_params()
         except EmptyResultSet:
-            return
+            return None
         keys = remember(
             "order",
             (ordered.db, sql, tuple(map(str, params)), REMEMBERED_ORDER_ROWS),
             lambda: list(ordered.values_list("pk", flat=True)[:REMEMBERED_ORDER_ROWS]),
         )
-        shown = keys[bottom : bottom + page.paginator.per_page]
-        # The same ORDER BY over the page's own rows gives them in the same order.
-        page.object_list = BoundRows(data=ordered.filter(pk__in=shown), table=table)
+        shown = keys[bottom : bottom + per_page]
+        if len(shown) < min(per_page, count - bottom):
+            # The page runs past the remembered keys.
+            return None
+        # The same sort over the page's own rows gives them in the same order.
+        rows = self.get_table_class()(
+            data=ordered.filter(pk__in=shown), order_by=table.order_by, **kwargs
+        )
+        rows.paginate(
+            paginator_class=PageRowsPaginator,
+            count=count,
+            per_page=per_page,
+            page=page.number,
+        )
+        return rows
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

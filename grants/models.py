@@ -614,7 +614,7 @@ class Agreement(VersionedModel):
             ("publish_agreement", _("Can publish and unpublish agreements")),
         ]
         # The public list's sortable columns (each ends with the primary key, as
-        # grants.tables.sortable does): a page is read from the index in order
+        # grants.listing.sortable does): a page is read from the index in order
         # instead of sorting every agreement.
         indexes = (
             [

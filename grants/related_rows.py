@@ -50,6 +50,8 @@ def instance_from_row(model, row, *, using):
     if len(fields) != len(row):
         unknown = set(row) - {field.attname for field in fields}
         raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    # Model.from_db (documented) rather than model(**row): neither queries, but here
+    # a field not fetched is deferred (read when used), not silently its default.
     return model.from_db(
         using,
         [field.attname for field in fields],

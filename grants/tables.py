@@ -1,16 +1,10 @@
 import django_tables2 as tables
-from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db.models import F, Model
-from django.urls import reverse
-from django.utils.formats import date_format, localize
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import languages
 from .cache import remember
 from .formatting import (
     NOTHING,
@@ -21,213 +15,8 @@ from .formatting import (
     share_text,
     signed_under_text,
 )
+from .listing import NUM, SiteTable, nulls_smallest_order, sortable
 from .models import Agreement, AgreementKind, Amendment, Disbursement, ProgramArea
-
-
-def sortable(*fields):
-    """Sort keys ending with the primary key, so pages never repeat or skip rows."""
-    return (*fields, "pk")
-
-
-def nulls_smallest(queryset, field, is_descending):
-    """`queryset` sorted by `field` with empty values as the smallest (first going
-    up, last going down), on every database: PostgreSQL takes them as the largest
-    unless told. An index `(field ASC NULLS FIRST, id)` serves both directions
-    (grants migration 0013)."""
-    if is_descending:
-        return queryset.order_by(F(field).desc(nulls_last=True), "-pk")
-    return queryset.order_by(F(field).asc(nulls_first=True), "pk")
-
-
-def nulls_smallest_order(field):
-    """A table's `order_<column>` method sorting by `field` with `nulls_smallest`."""
-
-    def order(self, queryset, is_descending):
-        return nulls_smallest(queryset, field, is_descending), True
-
-    return order
-
-
-def draft_row_class(record):
-    return "" if record.is_public else "draft"
-
-
-class SiteTable(tables.Table):
-    """Shared look, and the two staff-only columns (the list view drops them for the
-    public): publication state and a link to edit the row in the admin."""
-
-    admin_change_url = ""
-    staff_only = ("publication_state", "edit")
-    # Columns whose sort an index serves (None: every column, for small tables).
-    # Sorting by any other column sorts every matching row, so the list offers it
-    # only while the filters leave at most grants.listing.COSTLY_SORT_MAX_ROWS.
-    indexed_sorts: tuple[str, ...] | None = None
-
-    publication_state = tables.Column(
-        verbose_name=_("Publication"), empty_values=(), orderable=False
-    )
-    edit = tables.Column(verbose_name=_("Edit"), empty_values=(), orderable=False)
-
-    class Meta:
-        template_name = "django_tables2/site_table.html"
-        attrs = {"class": "data stack"}
-        row_attrs = {"class": draft_row_class}
-        empty_text = _("Nothing matches these filters.")
-
-    def __init__(self, *args, include_drafts=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.include_drafts = include_drafts
-
-    def rows_html(self):
-        """The `<tr>` rows of the current page (every row when not paginated), each
-        cell as django-tables2 renders it: the choice's label for a field with
-        choices, the column's default for an empty value, `render_<column>`, linkify,
-        the column's `td` attributes, `row_attrs`, and the value localized and
-        escaped as `{{ cell }}` would be. The work that does not depend on the row
-        (attributes, which arguments a render method takes) is done once per column,
-        not once per cell: that work was most of the time of a list page."""
-        cells = [CellRenderer(self, column) for column in self.columns]
-        rows = []
-        for row in self.paginated_rows:
-            record = row.record
-            attrs = computed_values(
-                self.row_attrs, kwargs={"table": self, "record": record}
-            )
-            attrs = AttributeDict(
-                (k, v) for k, v in attrs.items() if v not in ("", None)
-            )
-            tds = "".join([cell.html(row) for cell in cells])
-            rows.append(
-                f"<tr {attrs.as_html()}>{tds}</tr>" if attrs else f"<tr>{tds}</tr>"
-            )
-        return mark_safe("\n".join(rows))
-
-    def render_publication_state(self, record):
-        if record.is_public:
-            return _("Public")
-        return format_html('<span class="badge-draft">{}</span>', _("Not public"))
-
-    def render_edit(self, record):
-        url = reverse(self.admin_change_url, args=[record.pk])
-        return format_html(
-            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
-            url,
-            _("Edit"),
-            record,
-        )
-
-
-CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
-
-
-class CellRenderer:
-    """The cells of one column, for `SiteTable.rows_html`: what does not depend on
-    the row is worked out once."""
-
-    def __init__(self, table, bound_column):
-        self.table = table
-        self.bound_column = bound_column
-        self.column = bound_column.column
-        self.accessor = Accessor(bound_column.accessor)
-        self.render = bound_column.render
-        arguments, catch_all = signature(self.render)
-        unknown = set(arguments) - set(CELL_ARGUMENTS)
-        if unknown and not catch_all:
-            raise ImproperlyConfigured(
-                f"{type(table).__name__}: render_{bound_column.name}() asks for "
-                f"{', '.join(sorted(unknown))}; a SiteTable passes only "
-                f"{', '.join(CELL_ARGUMENTS)}."
-            )
-        self.arguments = CELL_ARGUMENTS if catch_all else arguments
-        # A field with choices shows its label, as django-tables2 does (through
-        # get_FOO_display, which translates every label at each call).
-        field = self.accessor.get_field(table._meta.model)
-        # A text of the record is shown in the visitor's language, else marked
-        # with its own (grants.languages.marked).
-        self.translated = None
-        if field is not None and languages.is_translated(field.model, field.name):
-            self.translated = field.name
-        self.labels = None
-        if getattr(field, "choices", None):
-            self.labels = {value: str(label) for value, label in field.flatchoices}
-        # A plain link (no attributes of its own) is written here; its URL comes
-        # from django-tables2 (linkify's callable, reverse arguments or
-        # get_absolute_url), the callable's arguments worked out once.
-        self.link = bound_column.link
-        self.link_url = None
-        if self.link and not self.link.attrs:
-            url = self.link.url
-            if callable(url):
-                url_arguments, catch_all = signature(url)
-                if catch_all:
-                    url_arguments = CELL_ARGUMENTS
-                self.link_url = lambda arguments: url(
-                    **{name: arguments[name] for name in url_arguments}
-                )
-            else:
-                self.link_url = lambda arguments: self.link.compose_url(**arguments)
-        td = {**table.attrs, **self.column.attrs}
-        td = td.get("td", td.get("cell", {}))
-        self.td_varies = any(callable(value) for value in td.values())
-        self.td_attrs = "" if self.td_varies else bound_column.attrs["td"].as_html()
-        # On a phone each row is a stack of "label: value" lines (site.css), the
-        # label read from here.
-        self.label = format_html(' data-label="{}"', bound_column.header)
-
-    def value(self, record):
-        try:
-            if self.translated:
-                owner = self.accessor.penultimate(record)[0]
-                text, language = languages.text_in(owner, self.translated)
-                return languages.marked(text, language) if text else None
-            value = self.accessor.resolve(record)
-        except Exception:
-            return None
-        if self.labels is not None:
-            return self.labels.get(value, value)
-        if isinstance(value, Model) and languages.translated_fields(type(value)):
-            return languages.marked(str(value), languages.label_language(value))
-        return value
-
-    def html(self, row):
-        record = row.record
-        value = self.value(record)
-        empty = value in self.column.empty_values
-        if empty:
-            content = self.bound_column.default
-        else:
-            arguments = {
-                "value": value,
-                "record": record,
-                "column": self.column,
-                "bound_column": self.bound_column,
-                "bound_row": row,
-                "table": self.table,
-            }
-            content = self.render(**{name: arguments[name] for name in self.arguments})
-            if self.link_url is not None:
-                url = self.link_url(arguments)
-                if url is not None:
-                    content = format_html('<a href="{}">{}</a>', url, content)
-            elif self.link:
-                content = self.link(content, **arguments)
-        content = conditional_escape(localize(template_localtime(content)))
-        td_attrs = self.td_attrs
-        if self.td_varies:
-            self.bound_column.current_record = record
-            self.bound_column.current_value = content
-            td_attrs = self.bound_column.attrs["td"].as_html()
-        if empty:
-            # Nothing to say: left out of a phone's stacked row (site.css).
-            if 'class="' in td_attrs:
-                td_attrs = td_attrs.replace('class="', 'class="empty ', 1)
-            else:
-                td_attrs = f'class="empty" {td_attrs}'.strip()
-        space = " " if td_attrs else ""
-        return f"<td{space}{td_attrs}{self.label}>{content}</td>"
-
-
-NUM = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
 class AgreementTable(SiteTable):
@@ -307,28 +96,27 @@ class AgreementTable(SiteTable):
             "edit",
         )
 
-    def rows_html(self):
+    @cached_property
+    def signed_under(self):
+        """What was signed under each framework of the current page, by its key."""
         frameworks = [
             row.record.pk
             for row in self.paginated_rows
             if row.record.kind == AgreementKind.FRAMEWORK
         ]
+        if not frameworks:
+            return {}
         agreements = Agreement.objects.visible(include_drafts=self.include_drafts)
         # A framework's sums over the thousands of agreements signed under it were
         # half of the list's time (55 of 110 ms at 100,000 agreements): remembered
         # while the agreements are unchanged (grants/cache.py).
-        self.signed_under = (
-            remember(
-                "signed-under",
-                (sorted(frameworks), self.include_drafts),
-                lambda: agreements.signed_under(
-                    frameworks, include_drafts=self.include_drafts
-                ),
-            )
-            if frameworks
-            else {}
+        return remember(
+            "signed-under",
+            (sorted(frameworks), self.include_drafts),
+            lambda: agreements.signed_under(
+                frameworks, include_drafts=self.include_drafts
+            ),
         )
-        return super().rows_html()
 
     def render_total(self, value, record):
         under = self.signed_under.get(record.pk)

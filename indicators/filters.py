@@ -7,8 +7,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from grants.cache import remember
-from grants.filters import AgreementCodeFilter, SearchFilterSet, YearFilter, year_span
-from grants.listing import shows_drafts
+from grants.filters import AgreementCodeFilter, YearFilter, year_span
+from grants.listing import SearchFilterSet, shows_drafts
 from grants.models import ProgramArea
 from grants.search import search_q
 

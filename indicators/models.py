@@ -433,7 +433,7 @@ class Result(VersionedModel):
                 ("location", "location"),
                 ("group", "disaggregation"),
                 # Values that may be empty: these serve SQLite's order, where the
-                # empty ones are the smallest (grants.tables.nulls_smallest); on
+                # empty ones are the smallest (grants.listing.nulls_smallest); on
                 # PostgreSQL, indexes NULLS FIRST do (migration 0009).
                 ("baseline", "baseline_value"),
                 ("target", "target_value"),

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from grants.formatting import period, quantity, reported
-from grants.tables import NUM, SiteTable, nulls_smallest_order, sortable
+from grants.listing import NUM, SiteTable, nulls_smallest_order, sortable
 
 from .models import Indicator, Result
 

@@ -93,7 +93,7 @@ class Endpoint:
     record keeps per language (the report's per-language columns) is one field,
     `{"en": …, "es": …}` (`TextsField`). `sorts` maps a `sort` name to its keys, ending with "pk"; by
     default the `table`'s indexed sorts. `nulls_smallest` names the sort keys
-    whose empty values the list sorts first going up (grants.tables.nulls_smallest,
+    whose empty values the list sorts first going up (grants.listing.nulls_smallest,
     with an index to match). `example` is the query string of the
     example list request shown in the documentation, `detail_example` the path of
     an example detail after the list's.
@@ -329,7 +329,7 @@ class SortKey:
     # The field whose type the key's values have (to read them back from a cursor).
     field: object = None
     # Nulls sort as the largest value (PostgreSQL's default, which its plain indexes
-    # serve) unless the list sorts them as the smallest (grants.tables.nulls_smallest).
+    # serve) unless the list sorts them as the smallest (grants.listing.nulls_smallest).
     nulls_smallest: bool = False
 
     @property

@@ -50,7 +50,7 @@ def analyze(*tables):
 
 def create_nulls_first_sort_indexes(indexes):
     """`(column ASC NULLS FIRST, id)` indexes: a sort that takes an empty value as the
-    smallest (SQLite's order, kept on PostgreSQL too: grants.tables.nulls_smallest)
+    smallest (SQLite's order, kept on PostgreSQL too: grants.listing.nulls_smallest)
     read from the index in both directions. SQLite's own indexes already order so."""
     return postgres_indexes(indexes, lambda column: f'("{column}" ASC NULLS FIRST, "id" ASC)')
 

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['disaggregation_es', 'id'], name='indicators_res_group_sort-es'),
         ),
         # Values that may be empty sort with the empty ones as the smallest on every
-        # database (grants.tables.nulls_smallest): on PostgreSQL the indexes above do
+        # database (grants.listing.nulls_smallest): on PostgreSQL the indexes above do
         # not serve that order, these do, both ways.
         _postgres.create_nulls_first_sort_indexes(
             [

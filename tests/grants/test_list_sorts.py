@@ -124,6 +124,11 @@ class RememberedOrderTests(TestCase):
             self.assertEqual(self.page(per_page=2, page=2), ["AG-0", "AG-3"])
             self.assertEqual(self.page(per_page=2, page=3), ["AG-1"])
 
+    def test_a_page_running_past_the_remembered_keys_sorts_live(self):
+        with mock.patch("grants.listing.REMEMBERED_ORDER_ROWS", 3):
+            self.assertEqual(self.page(per_page=2, page=1), ["AG-2", "AG-4"])
+            self.assertEqual(self.page(per_page=2, page=2), ["AG-0", "AG-3"])
+
     def test_a_write_gives_a_new_order(self):
         self.assertEqual(self.page(per_page=2), ["AG-2", "AG-4"])
         donor = Agreement.objects.get(code="AG-1").donor
