@@ -14,6 +14,7 @@ rows: write.py decides those.
 """
 
 import dataclasses
+import datetime
 import hashlib
 import re
 import unicodedata
@@ -93,11 +94,11 @@ class BudgetRow:
 
     budget_type: str
     status: str
-    period_start: object
-    period_end: object
+    period_start: datetime.date
+    period_end: datetime.date
     amount: Decimal
     currency: str
-    value_date: object
+    value_date: datetime.date | None
 
 
 @dataclass(frozen=True)
