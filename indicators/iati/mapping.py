@@ -14,7 +14,6 @@ rows: write.py decides those.
 """
 
 import dataclasses
-import datetime
 import hashlib
 import re
 import unicodedata
@@ -42,7 +41,13 @@ from grants.money import MONEY_LIMIT
 from indicators.models import Aggregation, Direction, Measure, ResultType, Unit
 
 from . import codelists
-from .parse import ActivityRecord, OrgRecord, PaymentRecord, ProgramAreaRecord
+from .parse import (
+    ActivityRecord,
+    BudgetRecord,
+    OrgRecord,
+    PaymentRecord,
+    ProgramAreaRecord,
+)
 
 TWO_PLACES = Decimal("0.01")
 
@@ -61,9 +66,9 @@ class SkipActivity(Exception):
 # rows and replaces those only when they differ.
 
 
-def fields_of(row) -> dict:
-    """A row's fields as the model's keyword arguments."""
-    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+def fields_of(row, names) -> dict:
+    """A row's fields `names` as the model's keyword arguments."""
+    return {name: getattr(row, name) for name in names}
 
 
 @dataclass(frozen=True)
@@ -88,17 +93,13 @@ class SectorRow:
     percentage: Decimal | None
 
 
-@dataclass(frozen=True)
-class BudgetRow:
-    """A Budget."""
-
-    budget_type: str
-    status: str
-    period_start: datetime.date
-    period_end: datetime.date
-    amount: Decimal
-    currency: str
-    value_date: datetime.date | None
+# The fields each row fills. A Budget is the file's budget (parse.BudgetRecord) as it
+# is, but its position.
+AREA_FIELDS = tuple(f.name for f in dataclasses.fields(AreaRow))
+SECTOR_FIELDS = tuple(f.name for f in dataclasses.fields(SectorRow))
+BUDGET_FIELDS = tuple(
+    f.name for f in dataclasses.fields(BudgetRecord) if f.name != "position"
+)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ class ActivityPlan:
     # Program areas: our own record's (linked ones), else the DAC 5-digit sectors'.
     program_areas: list[ProgramAreaRecord]
     dac_sector_codes: list[str]
-    budgets: list[BudgetRow]
+    budgets: list[BudgetRecord]
     indicators: list[IndicatorPlan]
     # The problems found, by the part they concern.
     money_notes: list[str]
@@ -433,7 +434,7 @@ def sector_name(sector) -> str:
     return ""
 
 
-def budget_rows(record, currency, notes) -> list[BudgetRow]:
+def budget_rows(record, currency, notes) -> list[BudgetRecord]:
     rows = []
     for budget in record.budgets:
         position = budget.position
@@ -446,15 +447,7 @@ def budget_rows(record, currency, notes) -> list[BudgetRow]:
                 f"{budget.status!r} not in the codelist, left out"
             )
             continue
-        row = BudgetRow(
-            budget_type=budget.budget_type,
-            status=budget.status,
-            period_start=budget.period_start,
-            period_end=budget.period_end,
-            amount=budget.amount,
-            currency=budget.currency or currency,
-            value_date=budget.value_date,
-        )
+        row = dataclasses.replace(budget, currency=budget.currency or currency)
         # Budgets are information: a bad one is left out, not the activity. Their
         # check constraints (type and status in the codelist, period in order) hold
         # by now, but the amount's range is checked here: asking the database for
@@ -462,7 +455,7 @@ def budget_rows(record, currency, notes) -> list[BudgetRow]:
         try:
             if abs(budget.amount) > MONEY_LIMIT:
                 raise ValidationError(_("The amount is out of range."))
-            Budget(**fields_of(row)).full_clean(
+            Budget(**fields_of(row, BUDGET_FIELDS)).full_clean(
                 exclude=["agreement"], validate_constraints=False
             )
         except ValidationError as error:

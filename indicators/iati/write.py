@@ -9,7 +9,6 @@ published agreement, amendment, disbursement or indicator, nor a submitted or
 approved result; it lists what it left alone and why.
 """
 
-import dataclasses
 import logging
 import os
 
@@ -43,12 +42,12 @@ from indicators.models import Indicator, Result, ResultStatus
 
 from . import codelists
 from .mapping import (
+    AREA_FIELDS,
+    BUDGET_FIELDS,
+    SECTOR_FIELDS,
     TWO_PLACES,
     ActivityPlan,
-    AreaRow,
-    BudgetRow,
     IndicatorPlan,
-    SectorRow,
     SkipActivity,
     agreement_code,
     fields_of,
@@ -172,6 +171,17 @@ class ActivityWriter:
             obj.save(update_fields=update_fields)
         self.changed = True
 
+    def save_part(self, obj, what: str) -> bool:
+        """Save a part the activity can do without (an indicator, a result): one
+        the record refuses is left out, with a note saying why."""
+        try:
+            with transaction.atomic():
+                self.save(obj)
+        except ValidationError as error:
+            self.report.notes.append(f"{what} left out: {' '.join(error.messages)}")
+            return False
+        return True
+
     def delete(self, obj):
         obj._change_reason = self.context.reason
         if self.context.user is not None:
@@ -229,12 +239,7 @@ class ActivityWriter:
         self.write_participants(agreement, donor, recipient)
         report.notes += plan.area_notes
         self.replace_rows(
-            agreement.recipient_areas.order_by("position", "pk"),
-            plan.areas,
-            AreaRow,
-            lambda values, position: RecipientArea(
-                agreement=agreement, position=position, **values
-            ),
+            agreement, RecipientArea, plan.areas, AREA_FIELDS, positioned=True
         )
         areas = self.write_sectors(agreement, plan)
         self.write_documents(agreement)
@@ -250,10 +255,7 @@ class ActivityWriter:
             ledger.recompute([agreement.pk])
         report.notes += plan.budget_notes
         written = self.replace_rows(
-            agreement.budgets.order_by("pk"),
-            plan.budgets,
-            BudgetRow,
-            lambda values, position: Budget(agreement=agreement, **values),
+            agreement, Budget, plan.budgets, BUDGET_FIELDS, positioned=False
         )
         if written:
             report.created["budgets"] += written
@@ -429,22 +431,26 @@ class ActivityWriter:
 
     # Rows of information, program areas, documents ---------------------------
 
-    def replace_rows(self, existing, wanted, row_type, make) -> int:
-        """Rows of information (areas, sectors, budgets of `row_type`: validated
-        when mapped) in place of the stored ones when they differ, in bulk (a World
-        Bank activity has 150 budgets); those with a history get the import's reason
-        there."""
-        names = [f.name for f in dataclasses.fields(row_type)]
-        existing = list(existing)
-        if [row_type(**{n: getattr(row, n) for n in names}) for row in existing] == (
-            wanted
-        ):
+    def replace_rows(self, agreement, model, wanted, names, *, positioned) -> int:
+        """Rows of information (areas, sectors, budgets: validated when mapped) in
+        place of the agreement's stored ones when their fields (`names`) differ, in
+        bulk (a World Bank activity has 150 budgets), numbered in order when
+        `positioned`; those with a history get the import's reason there."""
+        ordering = ("position", "pk") if positioned else ("pk",)
+        existing = list(model.objects.filter(agreement=agreement).order_by(*ordering))
+        if [fields_of(row, names) for row in existing] == [
+            fields_of(row, names) for row in wanted
+        ]:
             return 0
         for row in existing:
             self.delete(row)
-        rows = [make(fields_of(row), position) for position, row in enumerate(wanted)]
+        rows = []
+        for position, row in enumerate(wanted):
+            values = fields_of(row, names)
+            if positioned:
+                values["position"] = position
+            rows.append(model(agreement=agreement, **values))
         if rows:
-            model = type(rows[0])
             if hasattr(model, "history"):
                 bulk_create_with_history(
                     rows,
@@ -463,12 +469,7 @@ class ActivityWriter:
         """Another publisher's sectors as given (none for our own record), and the
         program areas: our own record's, else the DAC 5-digit sectors'."""
         self.replace_rows(
-            agreement.sectors.order_by("position", "pk"),
-            plan.sectors,
-            SectorRow,
-            lambda values, position: AgreementSector(
-                agreement=agreement, position=position, **values
-            ),
+            agreement, AgreementSector, plan.sectors, SECTOR_FIELDS, positioned=True
         )
         if self.record.extension is not None:
             areas = [self.program_area(a) for a in plan.program_areas]
@@ -676,13 +677,7 @@ class ActivityWriter:
                 )
             is_new = indicator.pk is None
             if self.assign(indicator, values):
-                try:
-                    with transaction.atomic():
-                        self.save(indicator)
-                except ValidationError as error:
-                    self.report.notes.append(
-                        f"{plan.where} left out: {' '.join(error.messages)}"
-                    )
+                if not self.save_part(indicator, plan.where):
                     return
                 self.report.created["indicators"] += is_new
         self.write_result_rows(agreement, indicator, plan)
@@ -710,13 +705,7 @@ class ActivityWriter:
             if self.assign(row, values):
                 row.status = ResultStatus.DRAFT
                 row.return_reason = ""
-                try:
-                    with transaction.atomic():
-                        self.save(row)
-                except ValidationError as error:
-                    self.report.notes.append(
-                        f"{label} left out: {' '.join(error.messages)}"
-                    )
+                if not self.save_part(row, label):
                     continue
                 self.report.created["results"] += is_new
             kept.append(row.pk)
