@@ -130,7 +130,6 @@ class IndicatorPlan:
 class ActivityPlan:
     """What an activity becomes, before anything is written."""
 
-    currency: str
     # The funding (else the reporting) organisation as the file names it.
     donor: OrgRecord
     # The agreement's fields but its donor, recipient and (new) code.
@@ -171,7 +170,6 @@ def map_activity(record: ActivityRecord, *, own: bool) -> ActivityPlan:
     agreement_notes, area_notes, budget_notes = [], [], []
     extension = record.extension
     return ActivityPlan(
-        currency=currency,
         donor=donor,
         agreement_values=agreement_values(
             record,
@@ -287,7 +285,7 @@ def agreement_code(record: ActivityRecord) -> str:
     return code
 
 
-# Money: the window rule -----------------------------------------------------------
+# Amendments and payments: the window rule -----------------------------------------------------------
 
 
 def amendment_values(record: ActivityRecord) -> list[dict]:
