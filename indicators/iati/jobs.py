@@ -1,60 +1,17 @@
 """IATI imports as background jobs: the preview (a dry run: nothing kept) and the
 import its confirmation starts. Registered by IndicatorsConfig.ready()."""
 
-from collections import Counter
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants.jobs import registry
 from grants.jobs.runner import upload_content
 
-from .importer import (
-    OUTCOME_LABELS,
-    ActivityReport,
-    FileReport,
-    import_file,
-    import_files,
-)
+from .importer import import_file, import_files
+from .report import OUTCOME_LABELS, report_as_json, report_from_json
 
 PREVIEW = "iati-preview"
 IMPORT = "iati-import"
-
-
-def report_as_json(report: FileReport) -> dict:
-    # Not dataclasses.asdict(): it rebuilds a Counter from (key, value) pairs, which
-    # counts the pairs themselves.
-    return {
-        "name": report.name,
-        "error": report.error,
-        "notes": [str(note) for note in report.notes],
-        "activities": [
-            {
-                "identifier": a.identifier,
-                "outcome": a.outcome,
-                "reason": a.reason,
-                "agreement_code": a.agreement_code,
-                "created": dict(a.created),
-                "notes": [str(note) for note in a.notes],
-                "left_alone": [str(line) for line in a.left_alone],
-                "conflicts": [str(line) for line in a.conflicts],
-            }
-            for a in report.activities
-        ],
-    }
-
-
-def report_from_json(data: dict) -> FileReport:
-    activities = [
-        ActivityReport(**{**a, "created": Counter(a.get("created") or {})})
-        for a in data.get("activities", [])
-    ]
-    return FileReport(
-        name=data.get("name", ""),
-        error=data.get("error", ""),
-        activities=activities,
-        notes=list(data.get("notes", [])),
-    )
 
 
 def run_preview(job, progress) -> dict:

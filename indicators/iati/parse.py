@@ -1,4 +1,5 @@
-"""Step 1 of an IATI import: read one iati-activity element into typed records.
+"""Step 1 of an IATI import: read the file (`read_file`) and each of its
+iati-activity elements into typed records (`parse_activity`).
 
 Nothing here touches the database. What cannot be read is left out with a note on
 the record (`ActivityRecord.notes`); what makes the activity impossible to import
@@ -14,6 +15,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
+
+from lxml import etree
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -51,6 +55,29 @@ class Narrative(str):
                 {language: text[key] for language, text in self.texts.items()},
             )
         return str.__getitem__(self, key)
+
+
+@dataclass(frozen=True)
+class ActivityFile:
+    """An activity file as read: its iati-activity elements and the version its
+    root states, or why it cannot be imported (`error`)."""
+
+    error: str = ""
+    version: str = ""
+    elements: list = field(default_factory=list)
+
+
+class TransactionValue(NamedTuple):
+    """A transaction's date, amount and currency; None for what cannot be read."""
+
+    date: datetime.date | None
+    amount: Decimal | None
+    currency: str
+
+
+class Baseline(NamedTuple):
+    year: int | None
+    value: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -245,6 +272,29 @@ def indicator_name(result_title, title, *, single):
     )
 
 
+def read_file(source) -> ActivityFile:
+    """The activity file `source` (bytes or a file), read safely: no entities, no
+    network, no comments."""
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False
+    )
+    try:
+        if isinstance(source, bytes):
+            root = etree.fromstring(source, parser)
+        else:
+            root = etree.parse(source, parser).getroot()
+    except (etree.XMLSyntaxError, ValueError) as error:
+        return ActivityFile(error=f"not a readable XML file ({error})")
+    if root.tag != "iati-activities":
+        return ActivityFile(
+            error=f"the root element is <{root.tag}>, not <iati-activities>: this is "
+            "not an IATI activity file"
+        )
+    return ActivityFile(
+        version=root.get("version", ""), elements=root.findall("iati-activity")
+    )
+
+
 def parse_activity(element, *, file_version: str = "") -> ActivityRecord:
     return ActivityParser(element, file_version=file_version).record
 
@@ -423,19 +473,17 @@ class ActivityParser:
                 record.other_transactions[type_code] += len(elements)
         commitments = []
         for position, element in by_type.get(kept, []):
-            date, amount, currency = transaction_value(element, record.currency)
-            if date is None or amount is None:
+            value = transaction_value(element, record.currency)
+            if value.date is None or value.amount is None:
                 record.skip_reason = (
                     f"commitment #{position + 1} has an unreadable date or amount "
                     f"({text_of(element.find('value'))!r}): the total would be wrong"
                 )
                 return
             title = self.narrative(element.find("description")) or (
-                f"{codelists.TRANSACTION_TYPE_NAMES[kept]} of {date.isoformat()}"
+                f"{codelists.TRANSACTION_TYPE_NAMES[kept]} of {value.date.isoformat()}"
             )
-            commitments.append(
-                self.commitment(element, position, date, amount, currency, title)
-            )
+            commitments.append(self.commitment(element, position, value, title))
         record.commitments = sorted(
             commitments,
             key=lambda c: (c.sequence or 0, c.date, c.position),
@@ -444,17 +492,20 @@ class ActivityParser:
             self.read_payment(position, element)
         record.payments.sort(key=lambda p: (p.date, p.position))
 
-    def commitment(self, element, position, date, amount, currency, title):
+    def commitment(self, element, position, value: TransactionValue, title):
+        common = {
+            "position": position,
+            "date": value.date,
+            "amount": value.amount,
+            "currency": value.currency,
+            "title": title[:500],
+        }
         extra = element.find(f"{{{NS}}}amendment")
         if extra is None:
-            return CommitmentRecord(position, date, amount, currency, title[:500])
+            return CommitmentRecord(**common)
         sequence = extra.get("sequence", "")
         return CommitmentRecord(
-            position,
-            date,
-            amount,
-            currency,
-            title[:500],
+            **common,
             recorded=True,
             sequence=int(sequence) if sequence.isdigit() else None,
             signed_on=parse_date(extra.get("signed-on")),
@@ -468,8 +519,8 @@ class ActivityParser:
     def read_payment(self, position, element):
         type_code = self.transaction_type(element)
         name = codelists.TRANSACTION_TYPE_NAMES[type_code]
-        date, amount, currency = transaction_value(element, self.record.currency)
-        if date is None or amount is None:
+        value = transaction_value(element, self.record.currency)
+        if value.date is None or value.amount is None:
             self.record.notes.append(
                 f"{name} #{position + 1}: unreadable date or amount "
                 f"({text_of(element.find('value'))!r}) left out"
@@ -479,9 +530,9 @@ class ActivityParser:
             PaymentRecord(
                 position=position,
                 kind=codelists.PAYMENT_KIND[type_code],
-                date=date,
-                amount=amount,
-                currency=currency,
+                date=value.date,
+                amount=value.amount,
+                currency=value.currency,
                 description=self.narrative(element.find("description")),
                 provider=self.org(element.find("provider-org")),
                 receiver=self.org(element.find("receiver-org")),
@@ -521,7 +572,13 @@ class ActivityParser:
                 if not from_transactions:
                     percentage = self.percentage(item, f"recipient {kind} {code}")
                 record.areas.append(
-                    AreaRecord(kind, code, vocabulary, percentage, self.narrative(item))
+                    AreaRecord(
+                        kind=kind,
+                        code=code,
+                        vocabulary=vocabulary,
+                        percentage=percentage,
+                        name=self.narrative(item),
+                    )
                 )
 
     def percentage(self, element, what) -> Decimal | None:
@@ -747,7 +804,7 @@ class ActivityParser:
             )
         )
 
-    def baselines(self, element, where):
+    def baselines(self, element, where) -> list[Baseline]:
         found = []
         for baseline in element.findall("baseline"):
             year_text = (baseline.get("year") or "").strip()
@@ -764,7 +821,7 @@ class ActivityParser:
                     f"{where}: baseline value {value_text!r} is not a number, left out"
                 )
             if year is not None or value is not None:
-                found.append((year, value))
+                found.append(Baseline(year, value))
         return found
 
     # Our extension ------------------------------------------------------------
@@ -806,12 +863,12 @@ def program_area_record(element) -> ProgramAreaRecord | None:
     )
 
 
-def baseline_for(baselines, start):
+def baseline_for(baselines: list[Baseline], start) -> Baseline:
     """The latest baseline of a year up to the period's start, else the first."""
-    usable = [b for b in baselines if b[0] is None or b[0] <= start.year]
+    usable = [b for b in baselines if b.year is None or b.year <= start.year]
     if usable:
-        return max(usable, key=lambda b: b[0] or 0)
-    return baselines[0] if baselines else (None, None)
+        return max(usable, key=lambda b: b.year or 0)
+    return baselines[0] if baselines else Baseline(None, None)
 
 
 def dimensions(element) -> str:
@@ -827,9 +884,9 @@ def text_of(element) -> str:
     return " ".join((element.text or "").split()) if element is not None else ""
 
 
-def transaction_value(element, default_currency: str):
-    """(date, amount, currency) of a transaction: its transaction-date, else its
-    value-date; None for what cannot be read."""
+def transaction_value(element, default_currency: str) -> TransactionValue:
+    """A transaction's date (its transaction-date, else its value-date), amount and
+    currency."""
     value = element.find("value")
     date = parse_date(child_attr(element, "transaction-date", "iso-date"))
     if date is None and value is not None:
@@ -838,7 +895,7 @@ def transaction_value(element, default_currency: str):
     currency = default_currency
     if value is not None:
         currency = (value.get("currency") or default_currency).strip().upper()
-    return date, amount, currency
+    return TransactionValue(date, amount, currency)
 
 
 def child_attr(element, tag: str, name: str) -> str:

@@ -21,8 +21,9 @@ from grants.models import (
     SourceDocument,
 )
 from indicators.iati.codelists import schema_errors
-from indicators.iati.importer import import_files, parse_decimal
+from indicators.iati.importer import import_files
 from indicators.iati.jobs import IMPORT, PREVIEW
+from indicators.iati.parse import parse_decimal
 from indicators.models import Indicator, Result, ResultStatus
 from tests.indicators.iati_support import (
     FIXTURES,
