@@ -82,8 +82,8 @@ def result_review_changed(result, stored) -> bool:
 
 
 def result_as_imported(result, *, user) -> None:
-    """What a spreadsheet import leaves: a draft (for the official to submit), a new
-    one entered by the importing `user`."""
+    """What an import leaves: a draft (for the official to submit), a new one entered
+    by the importing `user` when given."""
     if result.pk is None and user is not None and getattr(user, "pk", None):
         result.entered_by = user
     result.status = INITIAL_STATUS

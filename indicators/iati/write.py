@@ -34,11 +34,12 @@ from grants.models import (
     OrganizationKind,
     Participation,
     ProgramArea,
-    PublicationState,
     RecipientArea,
     SourceDocument,
 )
-from indicators.models import Indicator, Result, ResultStatus
+from grants.workflow import INITIAL_PUBLICATION, publication_is_locked
+from indicators.models import Indicator, Result
+from indicators.workflow import INITIAL_STATUS, result_as_imported, result_is_locked
 
 from . import codelists
 from .mapping import (
@@ -62,7 +63,6 @@ from .report import ActivityReport
 logger = logging.getLogger(__name__)
 
 IMPORTED_AREA_CODE = "imported-from-iati"
-REVIEWED_RESULTS = (ResultStatus.SUBMITTED, ResultStatus.APPROVED)
 
 
 class ImportContext:
@@ -202,7 +202,7 @@ class ActivityWriter:
     def write(self):
         record, report = self.record, self.report
         existing = Agreement.objects.filter(iati_identifier=record.identifier).first()
-        if existing and existing.publication != PublicationState.DRAFT:
+        if existing and publication_is_locked(existing):
             report.outcome = "left alone"
             report.agreement_code = existing.code
             report.reason = _(
@@ -221,7 +221,7 @@ class ActivityWriter:
         if existing is None:
             values["code"] = agreement_code(record)
             values.setdefault("kind", AgreementKind.OTHER)
-            values["publication"] = PublicationState.DRAFT
+            values["publication"] = INITIAL_PUBLICATION
         # A file that now starts at the beginning clears the mark only once the
         # amendments it replaces are gone (the database refuses negative totals on
         # an unmarked agreement).
@@ -559,7 +559,7 @@ class ActivityWriter:
         """The file's commitments in place of the agreement's amendments, matched by
         sequence; none is touched when one of them is published."""
         existing = list(agreement.amendments.order_by("sequence"))
-        published = [a for a in existing if a.publication != PublicationState.DRAFT]
+        published = [a for a in existing if publication_is_locked(a)]
         if published:
             if self.differs(existing, wanted):
                 self.report.left_alone.append(
@@ -573,7 +573,7 @@ class ActivityWriter:
         by_sequence = {a.sequence: a for a in existing}
         for values in wanted:
             amendment = by_sequence.pop(values["sequence"], None) or Amendment(
-                agreement=agreement, publication=PublicationState.DRAFT
+                agreement=agreement, publication=INITIAL_PUBLICATION
             )
             is_new = amendment.pk is None
             if self.assign(amendment, values):
@@ -611,14 +611,14 @@ class ActivityWriter:
                 **text_values("description", p.description),
                 provider=self.organization(p.provider) if p.provider else None,
                 receiver=self.organization(p.receiver) if p.receiver else None,
-                publication=PublicationState.DRAFT,
+                publication=INITIAL_PUBLICATION,
             )
             for p in payments
         ]
         existing = list(agreement.disbursements.order_by("date", "pk"))
         if sorted(map(key, existing), key=str) == sorted(map(key, rows), key=str):
             return
-        if any(p.publication != PublicationState.DRAFT for p in existing):
+        if any(publication_is_locked(p) for p in existing):
             self.report.left_alone.append(
                 _(
                     "the disbursements and expenditure (some are published): the "
@@ -658,7 +658,7 @@ class ActivityWriter:
     def write_indicator(self, agreement, area, plan: IndicatorPlan):
         code, values = plan.code, plan.values
         indicator = Indicator.objects.filter(code=code).first()
-        if indicator is not None and indicator.publication != PublicationState.DRAFT:
+        if indicator is not None and publication_is_locked(indicator):
             if any(getattr(indicator, n) != v for n, v in values.items()):
                 self.report.left_alone.append(
                     _(
@@ -673,7 +673,7 @@ class ActivityWriter:
                     code=code,
                     program_area=area,
                     unit=plan.unit,
-                    publication=PublicationState.DRAFT,
+                    publication=INITIAL_PUBLICATION,
                 )
             is_new = indicator.pk is None
             if self.assign(indicator, values):
@@ -691,7 +691,7 @@ class ActivityWriter:
             if row is not None and row.pk in kept:
                 self.report.notes.append(f"{label}: a second actual left out")
                 continue
-            if row is not None and row.status in REVIEWED_RESULTS:
+            if row is not None and result_is_locked(row):
                 kept.append(row.pk)
                 if any(getattr(row, n) != v for n, v in values.items()):
                     self.report.left_alone.append(
@@ -700,11 +700,12 @@ class ActivityWriter:
                     )
                 continue
             if row is None:
-                row = Result(**key, status=ResultStatus.DRAFT)
+                row = Result(**key, status=INITIAL_STATUS)
             is_new = row.pk is None
             if self.assign(row, values):
-                row.status = ResultStatus.DRAFT
-                row.return_reason = ""
+                # No entered_by: the file's publisher entered it, not the official
+                # who imports (the history names them).
+                result_as_imported(row, user=None)
                 if not self.save_part(row, label):
                     continue
                 self.report.created["results"] += is_new
@@ -713,7 +714,7 @@ class ActivityWriter:
             pk__in=kept
         )
         for row in stale:
-            if row.status in REVIEWED_RESULTS:
+            if result_is_locked(row):
                 self.report.left_alone.append(
                     _("result %(what)s is %(status)s and not in the file: kept")
                     % {
