@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 # The test client speaks plain HTTP: production's redirect to HTTPS would answer every
 # request with a 301. Tests that need a secure request pass secure=True; the deploy
-# check runs with the production defaults in tests/grants/test_security.py.
+# check runs with the production defaults in tests/project/test_security.py.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from grants.project.settings import *  # noqa: E402, F403
