@@ -26,7 +26,7 @@ from .models import (
 )
 from .search import fold
 from .versioning import stale_message
-from .workflow import publication_as_imported, publication_is_locked
+from .workflow import publication_as_imported, publication_is_locked, record_change
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -295,11 +295,12 @@ class StaffImportResource(resources.ModelResource):
         super().before_save_instance(instance, row, **kwargs)
         user = kwargs.get("user")
         self.make_draft(instance, user)
-        if user is not None and getattr(user, "pk", None):
-            instance._history_user = user
-        instance._change_reason = _("Imported from %(file)s") % {
-            "file": kwargs.get("file_name") or _("a spreadsheet")
-        }
+        record_change(
+            instance,
+            user=user if getattr(user, "pk", None) else None,
+            reason=_("Imported from %(file)s")
+            % {"file": kwargs.get("file_name") or _("a spreadsheet")},
+        )
 
 
 def text_field(name, **kwargs):

@@ -72,8 +72,12 @@ def publication_as_imported(obj) -> None:
 
 
 def record_change(obj, *, user, reason: str) -> None:
-    """Attach who and why to the history row that the next save() writes."""
-    obj._history_user = user
+    """Attach who and why to the history row that the next save() or delete()
+    writes (django-simple-history's documented `_history_user` and `_change_reason`).
+    With no `user`, the history names whom its middleware finds (none outside a
+    request)."""
+    if user is not None:
+        obj._history_user = user
     obj._change_reason = reason
 
 

@@ -37,7 +37,11 @@ from grants.models import (
     RecipientArea,
     SourceDocument,
 )
-from grants.workflow import INITIAL_PUBLICATION, publication_is_locked
+from grants.workflow import (
+    INITIAL_PUBLICATION,
+    publication_is_locked,
+    record_change,
+)
 from indicators.models import Indicator, Result
 from indicators.workflow import INITIAL_STATUS, result_as_imported, result_is_locked
 
@@ -161,9 +165,7 @@ class ActivityWriter:
 
     def save(self, obj, *, update_fields=None):
         """Every write of the import: validated, with its reason in the history."""
-        obj._change_reason = self.context.reason
-        if self.context.user is not None:
-            obj._history_user = self.context.user
+        record_change(obj, user=self.context.user, reason=self.context.reason)
         if update_fields is None:
             obj.full_clean()
             obj.save()
@@ -183,9 +185,7 @@ class ActivityWriter:
         return True
 
     def delete(self, obj):
-        obj._change_reason = self.context.reason
-        if self.context.user is not None:
-            obj._history_user = self.context.user
+        record_change(obj, user=self.context.user, reason=self.context.reason)
         obj.delete()
         self.changed = True
 
