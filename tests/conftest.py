@@ -8,6 +8,30 @@ from django.test import TestCase, TransactionTestCase
 from django.utils import translation
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request, django_test_environment, django_db_modify_db_settings, django_db_blocker
+):
+    """pytest-django's, but each test database is a copy of one migrated before with
+    the same migrations (tests/databases.py)."""
+    from django.test.utils import teardown_databases
+
+    from tests import databases
+
+    # Serialized (all of them, as Django does) only for a test that restores them.
+    restores = any(
+        getattr(item.cls, "serialized_rollback", False)
+        for item in request.session.items
+    )
+    serialized = None if restores else set()
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        created = databases.set_up(verbosity, serialized_aliases=serialized)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(created, verbosity=verbosity)
+
+
 @pytest.fixture(autouse=True)
 def _english_unless_a_test_asks():
     """A request in Spanish leaves Spanish active in the thread; every test starts in

@@ -2,11 +2,14 @@
 in Chromium: no sideways scroll of the page, chart text that can be read, the
 figures in view, and no serious or critical finding of axe-core.
 
-One browser for the class and one test walking every page, so `make test` stays fast.
-Screenshots of every page go to test-artifacts/screenshots/ (git-ignored; CI keeps
-them as artifacts): `<language>-<width>-<page>.png`.
+A class per language and width, each one browser walking every page, so the test
+workers share them out. With E2E_SCREENSHOTS=1 (as `.ci/run` sets it) every page is
+also saved to test-artifacts/screenshots/ (git-ignored; CI keeps them as artifacts):
+`<language>-<width>-<page>.png`. A screenshot asserts nothing, so `make test` takes
+none by default: they are a third of the walk's time.
 """
 
+import os
 import re
 from io import StringIO
 from pathlib import Path
@@ -20,9 +23,9 @@ from tests.public_pages import NON_PAGE_PUBLIC_URLS, public_urls
 from .test_browser import BrowserTestCase, expect
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+TAKE_SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "") not in ("", "0")
 AXE = Path(settings.BASE_DIR) / ".venv" / "node" / "node_modules" / "axe-core"
-WIDTHS = (390, 1366)
-LANGUAGES = ("en-US", "es-ES")
+PHONE, DESKTOP = 390, 1366
 MIN_CHART_TEXT_PX = 12
 
 CHART_TEXT_SIZES = """() => [...document.querySelectorAll("svg.chart-svg")].flatMap(svg => {
@@ -56,10 +59,9 @@ def html_pages():
     return sorted(urls)
 
 
-class PublicPagesAtEveryWidthTests(BrowserTestCase):
+class PagesInABrowser(BrowserTestCase):
     def setUp(self):
         call_command("load_seed", stdout=StringIO())
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def new_page(self, width, locale, *, axe=False):
         context = self.browser.new_context(
@@ -74,50 +76,75 @@ class PublicPagesAtEveryWidthTests(BrowserTestCase):
         page.set_default_timeout(10_000)
         return page
 
-    def test_every_page_fits_reads_and_passes_axe_in_both_languages(self):
+
+class EveryPageChecks:
+    """Every page at one width in one language (each class below)."""
+
+    width = None
+    locale = None
+
+    def test_every_page_fits_reads_and_passes_axe(self):
         self.assertTrue(
             (AXE / "axe.min.js").exists(),
             f"axe-core is missing at {AXE}: `make install-test` installs it",
         )
         pages = html_pages()
         self.assertGreaterEqual(len(pages), 10)
+        if TAKE_SCREENSHOTS:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        width, locale = self.width, self.locale
         problems = []
-        for locale in LANGUAGES:
-            for width in WIDTHS:
-                page = self.new_page(width, locale, axe=True)
-                for url in pages:
-                    response = page.goto(self.live_server_url + url)
-                    if not response.headers["content-type"].startswith("text/html"):
-                        continue  # robots.txt and the like
-                    expect(page.locator("html")).to_have_attribute("lang", locale[:2])
-                    name = re.sub(r"\W+", "-", url).strip("-") or "overview"
-                    page.screenshot(
-                        path=SCREENSHOTS / f"{locale[:2]}-{width}-{name}.png",
-                        full_page=True,
-                    )
-                    where = f"{url} at {width} px in {locale}"
-                    scroll, client = page.evaluate(
-                        "() => [document.documentElement.scrollWidth,"
-                        " document.documentElement.clientWidth]"
-                    )
-                    if scroll > client:
-                        problems.append(
-                            f"{where}: the page scrolls sideways "
-                            f"(scrollWidth {scroll} > clientWidth {client})"
-                        )
-                    if width == 390:
-                        small = [
-                            size
-                            for size in page.evaluate(CHART_TEXT_SIZES)
-                            if size < MIN_CHART_TEXT_PX
-                        ]
-                        if small:
-                            problems.append(
-                                f"{where}: chart text at {min(small):.1f} px"
-                            )
-                    problems += [f"{where}: axe {v}" for v in page.evaluate(AXE_RUN)]
+        page = self.new_page(width, locale, axe=True)
+        for url in pages:
+            response = page.goto(self.live_server_url + url)
+            if not response.headers["content-type"].startswith("text/html"):
+                continue  # robots.txt and the like
+            expect(page.locator("html")).to_have_attribute("lang", locale[:2])
+            if TAKE_SCREENSHOTS:
+                name = re.sub(r"\W+", "-", url).strip("-") or "overview"
+                page.screenshot(
+                    path=SCREENSHOTS / f"{locale[:2]}-{width}-{name}.png",
+                    full_page=True,
+                )
+            where = f"{url} at {width} px in {locale}"
+            scroll, client = page.evaluate(
+                "() => [document.documentElement.scrollWidth,"
+                " document.documentElement.clientWidth]"
+            )
+            if scroll > client:
+                problems.append(
+                    f"{where}: the page scrolls sideways "
+                    f"(scrollWidth {scroll} > clientWidth {client})"
+                )
+            if width == PHONE:
+                small = [
+                    size
+                    for size in page.evaluate(CHART_TEXT_SIZES)
+                    if size < MIN_CHART_TEXT_PX
+                ]
+                if small:
+                    problems.append(f"{where}: chart text at {min(small):.1f} px")
+            problems += [f"{where}: axe {v}" for v in page.evaluate(AXE_RUN)]
         self.assertEqual(problems, [])
 
+
+class EnglishOnAPhoneTests(EveryPageChecks, PagesInABrowser):
+    width, locale = PHONE, "en-US"
+
+
+class EnglishOnADesktopTests(EveryPageChecks, PagesInABrowser):
+    width, locale = DESKTOP, "en-US"
+
+
+class SpanishOnAPhoneTests(EveryPageChecks, PagesInABrowser):
+    width, locale = PHONE, "es-ES"
+
+
+class SpanishOnADesktopTests(EveryPageChecks, PagesInABrowser):
+    width, locale = DESKTOP, "es-ES"
+
+
+class PhoneAndDesktopLayoutTests(PagesInABrowser):
     def test_a_phone_sees_the_figures_first_and_folds_the_filters(self):
         page = self.new_page(390, "es-ES")
         page.goto(f"{self.live_server_url}/results/?location=&indicator=&q=forest")
