@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's form templates, for FORM_RENDERER below.
+    "django.forms",
     "django_countries",
     "django_filters",
     "django_tables2",
@@ -145,6 +147,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render with the templates above, so templates/django/forms/ can replace one of
+# Django's: select.html, which writes each option out instead of including a template
+# per option (the 250 countries of the agreements' filter).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "grants.project.wsgi.application"
 

@@ -1,0 +1,89 @@
+"""templates/django/forms/widgets/select.html replaces Django's own (settings,
+FORM_RENDERER) to render faster; the markup must stay Django's, to the byte."""
+
+from django import forms
+from django.apps import apps
+from django.db import models
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.test import TestCase
+from django.urls import resolve
+
+from grants.listing import ListPageView
+from tests.factories import make_agreement
+from tests.public_pages import public_urls
+
+STOCK = DjangoTemplates()  # Django's own form templates only
+
+
+def assume_https(field, **kwargs):
+    # As the admin's forms will from Django 6 (and without its warning).
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+def select_fields(form):
+    return [
+        name
+        for name, field in form.fields.items()
+        if isinstance(field.widget, forms.Select)
+    ]
+
+
+class SelectMarkupTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.agreement = make_agreement(code="527-0427")
+
+    def assert_same_markup(self, form_class, data, **kwargs):
+        ours = form_class(data=data, renderer=get_default_renderer(), **kwargs)
+        stock = form_class(data=data, renderer=STOCK, **kwargs)
+        names = select_fields(ours)
+        for name in names:
+            with self.subTest(form=form_class.__name__, field=name, data=data):
+                self.assertEqual(str(ours[name]), str(stock[name]))
+        return names
+
+    def test_the_renderer_is_the_templates_setting(self):
+        self.assertNotIsInstance(get_default_renderer(), DjangoTemplates)
+
+    def test_every_select_of_every_public_filter(self):
+        checked = 0
+        for url in public_urls().values():
+            view = getattr(resolve(url).func, "view_class", None)
+            if not (view and issubclass(view, ListPageView)):
+                continue
+            filterset_class = view.filterset_class
+            queryset = filterset_class.base_queryset(include_drafts=False)
+            for data in ({}, {"country": "PE", "currency": "USD", "status": "active"}):
+                filterset = filterset_class(data=data or None, queryset=queryset)
+                checked += len(
+                    self.assert_same_markup(type(filterset.form), data or None)
+                )
+        self.assertGreater(checked, 10)
+
+    def test_every_select_of_every_model_form(self):
+        checked = 0
+        for app_label in ("grants", "indicators"):
+            for model in apps.get_app_config(app_label).get_models():
+                form_class = forms.modelform_factory(
+                    model, fields="__all__", formfield_callback=assume_https
+                )
+                checked += len(self.assert_same_markup(form_class, None))
+        self.assertGreater(checked, 10)
+
+    def test_groups_several_values_and_markup_in_labels(self):
+        class Form(forms.Form):
+            one = forms.ChoiceField(
+                choices=[("", "—"), ("<b>", "Tom & <Jerry>"), ("Group", [("2", 2)])]
+            )
+            many = forms.MultipleChoiceField(
+                choices=[("a", "A"), ("Group", [("b", "B"), ("c", "C")])],
+                widget=forms.SelectMultiple(attrs={"data-x": '"quoted"'}),
+            )
+            flag = forms.NullBooleanField(widget=forms.NullBooleanSelect)
+
+        for data in (None, {"one": "<b>", "many": ["a", "c"], "flag": "true"}):
+            self.assertEqual(
+                self.assert_same_markup(Form, data), ["one", "many", "flag"]
+            )
