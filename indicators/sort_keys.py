@@ -92,22 +92,24 @@ def refresh(results, *, indicator_model=None, agreement_model=None) -> int:
     return changed
 
 
-def _indicator_saved(sender, instance, using=None, raw=False, **kwargs):
-    if not raw:
+# A row just created has no results yet: a result's own save reads its indicator's
+# and its agreement's keys (`fill`), so it is written after them.
+def _indicator_saved(sender, instance, created, using=None, raw=False, **kwargs):
+    if not raw and not created:
         refresh(instance.results.using(using).all())
 
 
-def _area_saved(sender, instance, using=None, raw=False, **kwargs):
+def _area_saved(sender, instance, created, using=None, raw=False, **kwargs):
     from .models import Result
 
-    if not raw:
+    if not raw and not created:
         refresh(Result.objects.using(using).filter(indicator__program_area=instance))
 
 
-def _agreement_saved(sender, instance, using=None, raw=False, **kwargs):
+def _agreement_saved(sender, instance, created, using=None, raw=False, **kwargs):
     from .models import Result
 
-    if not raw:
+    if not raw and not created:
         refresh(Result.objects.using(using).filter(agreement=instance))
 
 
