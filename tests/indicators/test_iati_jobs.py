@@ -88,7 +88,7 @@ class WorkerTests(TransactionTestCase):
         self.assertTrue(DBTaskResult.objects.get(pk=imported.task_id).worker_ids)
 
     def test_a_killed_worker_leaves_whole_activities_and_the_job_resumes(self):
-        count = 40
+        count = 12
         job = job_start(
             kind=IMPORT, owner=self.official, upload=self.upload(iati_file(count))
         )
