@@ -95,26 +95,19 @@ class SQLiteTemplate:
 
 
 class PostgreSQLTemplate:
-    def __init__(self, settings_dict, test_name, digest):
-        self.settings_dict = settings_dict
+    def __init__(self, connection, test_name, digest):
+        self.connection = connection
         self.test_name = test_name
         self.prefix = f"{shared_name(test_name)}_template_"
         self.name = f"{self.prefix}{digest}"
 
     def execute(self, sql, params=()):
+        """`sql` on the server's maintenance database, connected as Django connects
+        (host, user, OPTIONS), outside any transaction as CREATE DATABASE needs."""
         import psycopg
 
-        options = {
-            key: self.settings_dict[setting]
-            for key, setting in (
-                ("host", "HOST"),
-                ("port", "PORT"),
-                ("user", "USER"),
-                ("password", "PASSWORD"),
-            )
-            if self.settings_dict.get(setting)
-        }
-        with psycopg.connect(dbname="postgres", autocommit=True, **options) as db:
+        options = {**self.connection.get_connection_params(), "dbname": "postgres"}
+        with psycopg.connect(autocommit=True, **options) as db:
             cursor = db.execute(sql, params)
             return cursor.fetchall() if cursor.description else []
 
@@ -155,7 +148,7 @@ def template_for(alias, digest):
         return SQLiteTemplate(test_name, digest)
     if engine == "django.db.backends.postgresql":
         test_name = test_name or f"test_{settings_dict['NAME']}"
-        return PostgreSQLTemplate(settings_dict, test_name, digest)
+        return PostgreSQLTemplate(connections[alias], test_name, digest)
     return None
 
 
