@@ -146,7 +146,7 @@ class SpanishOnADesktopTests(EveryPageChecks, PagesInABrowser):
 
 class PhoneAndDesktopLayoutTests(PagesInABrowser):
     def test_a_phone_sees_the_figures_first_and_folds_the_filters(self):
-        page = self.new_page(390, "es-ES")
+        page = self.new_page(PHONE, "es-ES")
         page.goto(f"{self.live_server_url}/results/?location=&indicator=&q=forest")
         summary = page.get_by_test_id("filters-summary")
         expect(summary).to_have_text("Filtros (1 activo)")
@@ -156,7 +156,7 @@ class PhoneAndDesktopLayoutTests(PagesInABrowser):
         actual = page.locator('td[data-label="Logrado"]').first
         expect(actual).to_be_in_viewport()
         box = actual.bounding_box()
-        self.assertLessEqual(box["x"] + box["width"], 390)
+        self.assertLessEqual(box["x"] + box["width"], PHONE)
         summary.click()
         expect(search).to_be_visible()
 
@@ -165,11 +165,11 @@ class PhoneAndDesktopLayoutTests(PagesInABrowser):
             cell = page.locator(f'#amendments td[data-label="{label}"]').first
             cell.scroll_into_view_if_needed()
             box = cell.bounding_box()
-            self.assertLessEqual(box["x"] + box["width"], 390, label)
+            self.assertLessEqual(box["x"] + box["width"], PHONE, label)
             expect(cell).to_be_visible()
 
     def test_a_desktop_shows_every_column_and_the_filters_open(self):
-        page = self.new_page(1366, "es-ES")
+        page = self.new_page(DESKTOP, "es-ES")
         page.goto(f"{self.live_server_url}/results/")
         expect(page.get_by_label("Buscar")).to_be_visible()
         for path, last_header in [
@@ -180,7 +180,7 @@ class PhoneAndDesktopLayoutTests(PagesInABrowser):
             header = page.locator("table.data thead th").last
             expect(header).to_have_text(re.compile(last_header))
             box = header.bounding_box()
-            self.assertLessEqual(box["x"] + box["width"], 1366, path)
+            self.assertLessEqual(box["x"] + box["width"], DESKTOP, path)
         # Codes never wrap ("527-/0427").
         page.goto(f"{self.live_server_url}/agreements/")
         code = page.locator("td.code a").first
