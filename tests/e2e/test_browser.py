@@ -11,6 +11,7 @@ from io import StringIO
 
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
+from django.db import connections
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -53,6 +54,10 @@ class BrowserTestCase(StaticLiveServerTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.browser.close()
+        # While Playwright's loop runs, asgiref keeps this thread's database
+        # connections in the loop's context, out of reach of a close_all() after it
+        # stops: left open, the PostgreSQL test database could not be dropped.
+        connections.close_all()
         cls.playwright.stop()
         super().tearDownClass()
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

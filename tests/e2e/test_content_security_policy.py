@@ -1,51 +1,16 @@
-"""The admin and the public pages work in a real browser under the strict CSP.
-
-Runs when Playwright (a test extra) and a Chromium are installed: Debian's
-`chromium` package, or the path in PLAYWRIGHT_CHROMIUM. Skipped otherwise.
-"""
-
-import os
-import shutil
-import unittest
+"""The admin and the public pages work in a real browser under the strict CSP."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 
 from grants.api.core import get_endpoints
 from grants.models import Agreement
+from tests.e2e.test_browser import BrowserTestCase
 
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM") or shutil.which("chromium")
 PASSWORD = "correct horse battery staple"
 
 
-class ContentSecurityPolicyInBrowserTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        if sync_playwright is None or not CHROMIUM:
-            raise unittest.SkipTest("Playwright or Chromium is not installed")
-        # Playwright's sync API runs an event loop; the ORM calls here are not async.
-        cls.async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        super().setUpClass()
-        cls.playwright = sync_playwright().start()
-        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        if cls.async_unsafe is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = cls.async_unsafe
-
+class ContentSecurityPolicyInBrowserTests(BrowserTestCase):
     def setUp(self):
         call_command("load_seed", verbosity=0)
         get_user_model().objects.create_superuser("reviewer", password=PASSWORD)
