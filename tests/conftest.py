@@ -14,8 +14,6 @@ def django_db_setup(
 ):
     """pytest-django's, but each test database is a copy of one migrated before with
     the same migrations (tests/databases.py)."""
-    from django.test.utils import teardown_databases
-
     from tests import databases
 
     # Serialized (all of them, as Django does) only for a test that restores them.
@@ -29,7 +27,11 @@ def django_db_setup(
         created = databases.set_up(verbosity, serialized_aliases=serialized)
     yield
     with django_db_blocker.unblock():
-        teardown_databases(created, verbosity=verbosity)
+        lingering = databases.tear_down(created, verbosity=verbosity)
+    if lingering:
+        request.node.warn(
+            pytest.PytestWarning(f"Sessions left on the test database: {lingering}")
+        )
 
 
 @pytest.fixture(autouse=True)

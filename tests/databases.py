@@ -25,7 +25,7 @@ import django
 from django.conf import settings
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
-from django.test.utils import setup_databases
+from django.test.utils import setup_databases, teardown_databases
 
 LOCK = Path(settings.BASE_DIR) / ".test-db.lock"
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -94,6 +94,17 @@ class SQLiteTemplate:
         shutil.copyfile(self.path, self.test_name)
 
 
+def on_maintenance_database(connection, sql, params=()):
+    """`sql` on the PostgreSQL server's maintenance database, connected as Django
+    connects (host, user, OPTIONS), outside any transaction as CREATE DATABASE needs."""
+    import psycopg
+
+    options = {**connection.get_connection_params(), "dbname": "postgres"}
+    with psycopg.connect(autocommit=True, **options) as db:
+        cursor = db.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
 class PostgreSQLTemplate:
     def __init__(self, connection, test_name, digest):
         self.connection = connection
@@ -102,14 +113,7 @@ class PostgreSQLTemplate:
         self.name = f"{self.prefix}{digest}"
 
     def execute(self, sql, params=()):
-        """`sql` on the server's maintenance database, connected as Django connects
-        (host, user, OPTIONS), outside any transaction as CREATE DATABASE needs."""
-        import psycopg
-
-        options = {**self.connection.get_connection_params(), "dbname": "postgres"}
-        with psycopg.connect(autocommit=True, **options) as db:
-            cursor = db.execute(sql, params)
-            return cursor.fetchall() if cursor.description else []
+        return on_maintenance_database(self.connection, sql, params)
 
     def exists(self):
         return bool(
@@ -132,6 +136,23 @@ class PostgreSQLTemplate:
     def copy_to_test_database(self):
         self.execute(f'DROP DATABASE IF EXISTS "{self.test_name}" WITH (FORCE)')
         self.execute(f'CREATE DATABASE "{self.test_name}" TEMPLATE "{self.name}"')
+
+
+def end_other_sessions(connection):
+    """Close this thread's connections, then end any other session still on the
+    PostgreSQL test database of `connection` (a server or thread a test started that
+    has not quite gone), which would make DROP DATABASE refuse; returns what each
+    session was, for a warning. The database is one this run made."""
+    connections.close_all()
+    if connection.vendor != "postgresql":
+        return []
+    return on_maintenance_database(
+        connection,
+        "SELECT pid, application_name, state, left(query, 120),"
+        " pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = %s AND pid <> pg_backend_pid()",
+        [connection.settings_dict["NAME"]],
+    )
 
 
 def template_for(alias, digest):
@@ -183,3 +204,16 @@ def set_up(verbosity, serialized_aliases):
         keepdb=True,
         serialized_aliases=serialized_aliases,
     )
+
+
+def tear_down(created, verbosity):
+    """Django's teardown_databases, after ending what still uses each test database;
+    returns those sessions."""
+    lingering = [
+        session
+        for connection, _old_name, destroy in created
+        if destroy
+        for session in end_other_sessions(connection)
+    ]
+    teardown_databases(created, verbosity=verbosity)
+    return lingering
