@@ -81,8 +81,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # Django's form templates, for FORM_RENDERER below.
-    "django.forms",
     "django_countries",
     "django_filters",
     "django_tables2",
@@ -148,10 +146,9 @@ TEMPLATES = [
     },
 ]
 
-# Forms render with the templates above, so templates/django/forms/ can replace one of
-# Django's: select.html, which writes each option out instead of including a template
-# per option (the 250 countries of the agreements' filter).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Django's form templates, but a select written out in Python with the same bytes
+# (the 250 countries of the agreements' filter): grants/project/form_renderer.py.
+FORM_RENDERER = "grants.project.form_renderer.SiteFormRenderer"
 
 WSGI_APPLICATION = "grants.project.wsgi.application"
 

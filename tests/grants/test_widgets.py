@@ -1,14 +1,19 @@
-"""templates/django/forms/widgets/select.html replaces Django's own (settings,
-FORM_RENDERER) to render faster; the markup must stay Django's, to the byte."""
+"""The forms' renderer writes a select in Python instead of Django's select.html
+(grants/project/form_renderer.py) to render faster; the markup must stay Django's, to
+the byte."""
+
+import datetime
 
 from django import forms
 from django.apps import apps
 from django.db import models
 from django.forms.renderers import DjangoTemplates, get_default_renderer
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import resolve
+from django.utils.safestring import mark_safe
 
 from grants.listing import ListPageView
+from grants.project.form_renderer import SiteFormRenderer
 from tests.factories import make_agreement
 from tests.public_pages import public_urls
 
@@ -44,8 +49,8 @@ class SelectMarkupTests(TestCase):
                 self.assertEqual(str(ours[name]), str(stock[name]))
         return names
 
-    def test_the_renderer_is_the_templates_setting(self):
-        self.assertNotIsInstance(get_default_renderer(), DjangoTemplates)
+    def test_the_renderer_is_the_sites(self):
+        self.assertIsInstance(get_default_renderer(), SiteFormRenderer)
 
     def test_every_select_of_every_public_filter(self):
         checked = 0
@@ -87,3 +92,36 @@ class SelectMarkupTests(TestCase):
             self.assertEqual(
                 self.assert_same_markup(Form, data), ["one", "many", "flag"]
             )
+
+    @override_settings(USE_THOUSAND_SEPARATOR=True)
+    def test_attributes_numbers_dates_safe_text_and_option_templates(self):
+        class OwnOption(forms.Select):
+            option_template_name = "django/forms/widgets/input_option.html"
+
+        when = datetime.datetime(2024, 5, 1, 9, 30, tzinfo=datetime.UTC)
+        choices = [
+            (1000, 25000),
+            (mark_safe("a&amp;b"), mark_safe("<em>safe</em>")),
+            ("when", when),
+            ((1, 2), "a tuple"),
+        ]
+
+        class Form(forms.Form):
+            numbers = forms.TypedChoiceField(
+                choices=choices,
+                coerce=str,
+                widget=forms.Select(
+                    attrs={"disabled": True, "hidden": False, "data-n": 1234}
+                ),
+            )
+            own = forms.ChoiceField(choices=[("x", "X")], widget=OwnOption)
+            optional = forms.ChoiceField(choices=[("", "—")], required=False)
+
+        for data in (None, {"numbers": "1000", "own": "x"}):
+            self.assertEqual(
+                self.assert_same_markup(Form, data), ["numbers", "own", "optional"]
+            )
+        self.assertIn(
+            '<option value="1000">25,000</option>',
+            str(Form(renderer=STOCK)["numbers"]),
+        )
