@@ -3,6 +3,7 @@ list before filtering and its `.qs` the whole filtered set: the page and the CSV
 share both."""
 
 import datetime
+import functools
 
 import django_filters
 from django_countries import countries
@@ -19,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .cache import remember
@@ -40,6 +42,17 @@ from .models import (
 from .money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+@functools.cache
+def countries_in(language):
+    return list(countries)
+
+
+def country_choices():
+    """django-countries' list in the active language, sorted by name: made once per
+    language (its own iterator translates and sorts the 250 names at each use)."""
+    return countries_in(get_language())
 
 
 def year_span(year):
@@ -155,7 +168,7 @@ class AgreementFilter(SearchFilterSet):
     currency = django_filters.ChoiceFilter(label=_("Currency"), choices=())
     country = django_filters.ChoiceFilter(
         label=_("Recipient country"),
-        choices=countries,
+        choices=country_choices,
         method="filter_country",
         help_text=_(
             "The agreement's recipient countries as its publisher states them; "

@@ -85,6 +85,25 @@ class SpanishPagesTests(TestCase):
         self.assertContains(response, "Introduzca un número")
         self.assertContains(response, "Algunos filtros no se entendieron")
 
+    def test_the_country_filter_names_and_sorts_countries_in_the_language(self):
+        def countries(language):
+            html = self.get(reverse("grants:agreement-list"), language).content
+            select = html.decode().split('name="country"')[1].split("</select>")[0]
+            return [
+                line.split(">")[1].split("<")[0]
+                for line in select.split("<option ")[2:]
+            ]
+
+        for language, germany, before in (
+            ("en", "Germany", "Georgia"),
+            ("es", "Alemania", "Albania"),
+            ("en", "Germany", "Georgia"),
+        ):
+            with self.subTest(language=language):
+                names = countries(language)
+                self.assertEqual(len(names), 249)
+                self.assertEqual(names[names.index(germany) - 1], before)
+
     def test_the_language_switch_is_on_every_page_and_remembers_the_choice(self):
         response = self.client.get(
             reverse("grants:switch-language", args=["es"]),
