@@ -1,12 +1,13 @@
-"""The forms' renderer (settings.FORM_RENDERER): Django's own templates, but a select
-written out here in Python, with the bytes Django's select.html gives.
+"""The forms' renderer (settings.FORM_RENDERER): Django's own templates, but the three
+a page renders most, a select, an input and a label, written out here in Python with
+the bytes Django's templates give.
 
-Django's select.html includes a template per option, and each option includes
-attrs.html: rendering the 250 countries of the agreements' filter took about 6 ms of a
-30 ms page (docs/performance.md). A select whose options use another template than
-Django's (a widget's `option_template_name`) is rendered by its templates as usual.
-tests/grants/test_widgets.py compares the two, to the byte, for every select of every
-public filter and model form.
+Django's select.html includes a template per option, and each option and input
+includes attrs.html: the agreements' filter (250 countries) took 14 ms of a 30 ms page
+to render, 2.3 ms so (docs/performance.md). A select whose options use another template
+than Django's (a widget's `option_template_name`) and every other template are
+rendered by the templates as usual. tests/grants/test_widgets.py compares the two, to
+the byte, for every field and label of every public filter, model form and admin form.
 """
 
 from django.forms import Select
@@ -17,6 +18,27 @@ from django.utils.safestring import SafeData
 from django.utils.timezone import template_localtime
 
 OPTION_TEMPLATE = Select.option_template_name
+LABEL_TEMPLATE = "django/forms/label.html"
+# Django's input widgets whose template is only `{% include ".../input.html" %}`
+# (tests/grants/test_widgets.py reads each to check).
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "input",
+        "text",
+        "number",
+        "email",
+        "url",
+        "password",
+        "hidden",
+        "date",
+        "datetime",
+        "time",
+        "search",
+        "tel",
+        "color",
+    )
+)
 
 
 def as_text(value):
@@ -42,6 +64,25 @@ def attrs_html(attrs):
     )
 
 
+def input_html(widget):
+    """Django's forms/widgets/input.html."""
+    value = widget["value"]
+    value = "" if value is None else f' value="{as_string_format(value)}"'
+    return (
+        f'<input type="{as_text(widget["type"])}" name="{as_text(widget["name"])}"'
+        f"{value}{attrs_html(widget['attrs'])}>"
+    )
+
+
+def label_html(context):
+    """Django's forms/label.html."""
+    if not context["use_tag"]:
+        return as_text(context["label"])
+    tag = as_text(context["tag"])
+    attrs = attrs_html(context["attrs"] or {})
+    return f"<{tag}{attrs}>{as_text(context['label'])}</{tag}>"
+
+
 def select_html(widget):
     """Django's forms/widgets/select.html with select_option.html, or None when an
     option has a template of its own."""
@@ -58,14 +99,19 @@ def select_html(widget):
             )
         if group_name:
             parts.append("\n  </optgroup>")
-    parts.append("\n</select>")  # the renderer strips the file's last line end
+    parts.append("\n</select>")
     return "".join(parts)
 
 
 class SiteFormRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
+        html = None
         if template_name == Select.template_name:
             html = select_html(context["widget"])
-            if html is not None:
-                return html
-        return super().render(template_name, context, request)
+        elif template_name in INPUT_TEMPLATES:
+            html = input_html(context["widget"])
+        elif template_name == LABEL_TEMPLATE:
+            html = label_html(context)
+        if html is None:
+            return super().render(template_name, context, request)
+        return html.strip()  # as Django's renderer strips a template's output
