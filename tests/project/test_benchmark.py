@@ -30,6 +30,7 @@ KEYS = {
     "iati_mib",
     "iati_seconds",
     "iati_rss_peak_growth_mib",
+    "forms_vs_django",
 }
 
 
@@ -64,6 +65,8 @@ class BenchmarkCommandTests(TestCase):
         # The results list's 5, plus the public version read from the database.
         self.assertLessEqual(summary["max_list_queries"], 6)
         self.assertGreater(summary["csv_vs_copy"], 0)
+        self.assertGreater(summary["forms_vs_django"], 0)
+        self.assertIn("/agreements/       14 fields", out.getvalue())
         self.assertIn("queries per page at two scales", out.getvalue())
         # Every column of the three large lists, both ways; none refused at this size.
         self.assertIn("/results/?sort=-actual_value", out.getvalue())

@@ -12,8 +12,10 @@ agreement (by amendments); each API list at 5 and 50 rows a page too. The API
 1,200 rows by cursor, and one row. A count that grows with the rows shown is an N+1. Pages are
 warm: remembered counts, choices and totals (grants/cache.py) are kept until the next
 write, as on every view but the first after a write; "cold" figures time that first
-view (the remembered values dropped before each run). The last line printed is one
-JSON object.
+view (the remembered values dropped before each run). The filter form of each list is
+rendered with Django's own form templates and with the site's renderer
+(grants/project/form_renderer.py), alternating, and their ratio printed. The last line
+printed is one JSON object.
 """
 
 import contextlib
@@ -34,8 +36,11 @@ from django.db import (
     transaction,
 )
 from django.db.models import Count
+from django.forms.renderers import DjangoTemplates, get_default_renderer
+from django.http import QueryDict
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 from django.utils.module_loading import import_string
 
 from grants.api.core import get_endpoints
@@ -160,6 +165,7 @@ class Command(BaseCommand):
         with self.static_files():
             flat = self.query_growth()
             admin_times = self.admin_timings()
+        forms_ratio = self.form_figures()
 
         pages = lists + details
         offered = [s for s in sorts if not s["refused"]]
@@ -177,6 +183,7 @@ class Command(BaseCommand):
             sorts_refused=len(sorts) - len(offered),
             cached_max_p50_ms=max(p["p50_ms"] for p in cached),
             admin_max_p50_ms=max(a["p50_ms"] for a in admin_times),
+            forms_vs_django=forms_ratio,
         )
         summary["replica"] = self.replica_figures()
         if not skip_csv:
@@ -426,6 +433,39 @@ class Command(BaseCommand):
             client.logout()
             user.delete()
         return timings
+
+    def form_figures(self, rounds=5, renders=20):
+        """Each list's filter form (every field and its label, as list_page.html
+        renders them) with Django's own form templates and with the site's renderer,
+        in alternating rounds; prints the medians and returns the ratio of their
+        sums (site / Django)."""
+        self.stdout.write("\nfilter forms: Django's form templates against the site's:")
+        stock, site = DjangoTemplates(), get_default_renderer()
+        totals = {"django": 0.0, "site": 0.0}
+        for path in LIST_PATHS:
+            filterset_class = resolve(path).func.view_class.filterset_class
+            form = filterset_class(
+                QueryDict("country=PE&q=a"),
+                queryset=filterset_class.base_queryset(include_drafts=False),
+            ).form
+            times = {"django": [], "site": []}
+            for _ in range(rounds):
+                for name, renderer in (("django", stock), ("site", site)):
+                    form.renderer = renderer
+                    for _ in range(renders):
+                        started = time.perf_counter()
+                        "".join(f"{field.label_tag()}{field}" for field in form)
+                        times[name].append(time.perf_counter() - started)
+            medians = {name: statistics.median(t) * 1000 for name, t in times.items()}
+            for name, median in medians.items():
+                totals[name] += median
+            self.stdout.write(
+                f"  {path:<18} {len(form.fields):>2} fields  Django {medians['django']:6.2f}"
+                f" ms  site {medians['site']:6.2f} ms"
+            )
+        ratio = round(totals["site"] / totals["django"], 3)
+        self.stdout.write(f"  site / Django: {ratio}")
+        return ratio
 
     def csv_figures(self):
         from grants.project.management.commands.benchmark_csv import measure_export
