@@ -191,6 +191,41 @@ class FormulaInjectionTests(TestCase):
         for code, (_title, written) in titles.items():
             self.assertEqual(by_comma[code], written)
 
+    def test_the_database_neutralizes_as_the_python_rule_does(self):
+        """PostgreSQL's spelling of the rule (grants.csv_export.Neutralized) against
+        Python's, which SQLite runs, on texts that reach each of its branches."""
+        texts = [
+            None,
+            "",
+            "plain",
+            "=1",
+            "\t=1",
+            ",=1",
+            "\n\n-2",
+            "a,=b;+c\t@d\r\n -e",
+            "a,  b",
+            "Ñandú, -x",
+            "😀=x",
+            "'=x",
+            "=",
+            ";",
+            "a;\t \n=b",
+            "50%; =1",
+        ]
+        for text in texts:
+            make_agreement(code=f"N-{texts.index(text)}", title_en=text or "")
+        agreements = Agreement.objects.filter(code__startswith="N-").annotate(
+            written=csv_export.Neutralized("title_en")
+        )
+        by_database = {a.code: a.written for a in agreements}
+        for index, text in enumerate(texts):
+            with self.subTest(text=text):
+                expected = csv_export.neutralize(text or "")
+                self.assertEqual(by_database[f"N-{index}"], expected)
+        self.assertEqual(csv_export.neutralize("\t=1"), "'\t'=1")
+        self.assertEqual(csv_export.neutralize(",=1"), ",'=1")
+        self.assertIsNone(csv_export.neutralize(""))
+
     def test_numbers_are_never_touched(self):
         agreement = make_agreement(code="DEOB-1", title="-starts with minus")
         make_amendment(agreement=agreement, amount=Decimal("3000000.00"))
