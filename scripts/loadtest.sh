@@ -17,7 +17,7 @@ BIN=.venv/bin
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 export DJANGO_DEBUG=0
-export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-loadtest-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')}
+export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(50))')}
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export DJANGO_SECURE_SSL_REDIRECT=${DJANGO_SECURE_SSL_REDIRECT:-0}
 $BIN/python manage.py migrate --noinput -v0
