@@ -137,9 +137,6 @@ class ResultTable(SiteTable):
     def render_period_start(self, record):
         return period(record.period_start, record.period_end)
 
-    def render_unit(self, record):
-        return record.indicator.get_unit_display()
-
     def render_baseline_value(self, value, record):
         if record.baseline_year:
             return format_html(
