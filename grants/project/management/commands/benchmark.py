@@ -434,11 +434,12 @@ class Command(BaseCommand):
             user.delete()
         return timings
 
-    def form_figures(self, rounds=5, renders=20):
+    def form_figures(self, rounds=5):
         """Each list's filter form (every field and its label, as list_page.html
         renders them) with Django's own form templates and with the site's renderer,
-        in alternating rounds; prints the medians and returns the ratio of their
-        sums (site / Django)."""
+        in alternating rounds of `--runs` renders; prints the medians and returns the
+        ratio of their sums (site / Django)."""
+        renders = self.runs
         self.stdout.write("\nfilter forms: Django's form templates against the site's:")
         stock, site = DjangoTemplates(), get_default_renderer()
         totals = {"django": 0.0, "site": 0.0}
