@@ -3,8 +3,10 @@ a page renders most, a select, an input and a label, written out here in Python 
 the bytes Django's templates give.
 
 Django's select.html includes a template per option, and each option and input
-includes attrs.html: the agreements' filter (250 countries) took 14 ms of a 30 ms page
-to render, 2.3 ms so (docs/performance.md). A select whose options use another template
+includes attrs.html: the agreements' filter (14 fields, 250 countries) took 16 ms to
+render with Django's templates, about half of its page, and 3.2 ms so
+(docs/performance.md; `manage.py benchmark` prints the ratio). A select whose options
+use another template
 than Django's (a widget's `option_template_name`) and every other template are
 rendered by the templates as usual. tests/grants/test_widgets.py compares the two, to
 the byte, for every field and label of every public filter, model form and admin form.

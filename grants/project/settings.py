@@ -146,8 +146,9 @@ TEMPLATES = [
     },
 ]
 
-# Django's form templates, but a select written out in Python with the same bytes
-# (the 250 countries of the agreements' filter): grants/project/form_renderer.py.
+# Django's form templates, but selects, inputs and labels written out in Python with
+# the same bytes (the 250 countries of the agreements' filter):
+# grants/project/form_renderer.py.
 FORM_RENDERER = "grants.project.form_renderer.SiteFormRenderer"
 
 WSGI_APPLICATION = "grants.project.wsgi.application"
