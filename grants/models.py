@@ -12,11 +12,11 @@ from django.db import models, router, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import ledger
+from .links import remembered_reverse
 from .money import MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_MAX_DIGITS
 from .versioning import VersionedModel
 
@@ -291,7 +291,7 @@ class ProgramArea(VersionedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("grants:programarea-detail", kwargs={"code": self.code})
+        return remembered_reverse("grants:programarea-detail", code=self.code)
 
     def clean(self):
         super().clean()
@@ -726,7 +726,7 @@ class Agreement(VersionedModel):
         super().save(*args, **save_keeping_figures(self, kwargs))
 
     def get_absolute_url(self):
-        return reverse("grants:agreement-detail", kwargs={"code": self.code})
+        return remembered_reverse("grants:agreement-detail", code=self.code)
 
     @property
     def is_public(self) -> bool:

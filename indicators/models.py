@@ -5,10 +5,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from grants import languages
+from grants.links import remembered_reverse
 from grants.models import (
     Agreement,
     GatedQuerySet,
@@ -202,7 +202,7 @@ class Indicator(VersionedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("indicators:indicator-detail", kwargs={"code": self.code})
+        return remembered_reverse("indicators:indicator-detail", code=self.code)
 
     @property
     def is_public(self) -> bool:
