@@ -28,6 +28,7 @@ DOMAIN = {
     "grants.jobs.models",
     "grants.languages",
     "grants.ledger",
+    "grants.links",
     "grants.models",
     "grants.money",
     "grants.related_rows",
