@@ -14,10 +14,11 @@ the byte, for every field and label of every public filter, model form and admin
 
 from django.forms import Select
 from django.forms.renderers import DjangoTemplates
-from django.utils.formats import localize
-from django.utils.html import conditional_escape, escape
+from django.template import Context
+from django.template.base import render_value_in_context
+from django.template.defaultfilters import stringformat
+from django.utils.html import escape
 from django.utils.safestring import SafeData
-from django.utils.timezone import template_localtime
 
 OPTION_TEMPLATE = Select.option_template_name
 LABEL_TEMPLATE = "django/forms/label.html"
@@ -43,15 +44,19 @@ INPUT_TEMPLATES = frozenset(
 )
 
 
+# What the widget templates render in: autoescaped, the settings' time zone and formats.
+TEMPLATE_CONTEXT = Context()
+
+
 def as_text(value):
-    """`{{ value }}` in a template: a local time, localized, escaped unless safe."""
-    value = localize(template_localtime(value))
-    return conditional_escape(value if isinstance(value, str) else str(value))
+    """`{{ value }}` in a template, by the function Django's templates call."""
+    return render_value_in_context(value, TEMPLATE_CONTEXT)
 
 
 def as_string_format(value):
-    """`{{ value|stringformat:'s' }}`: str(), escaped unless it was safe."""
-    text = "%s" % (str(value) if isinstance(value, tuple) else value)
+    """`{{ value|stringformat:'s' }}`: Django's filter, its result escaped unless the
+    value was safe (the filter is `is_safe`)."""
+    text = stringformat(value, "s")
     return text if isinstance(value, SafeData) else escape(text)
 
 
