@@ -139,11 +139,10 @@ class PostgreSQLTemplate:
 
 
 def end_other_sessions(connection):
-    """Close this thread's connections, then end any other session still on the
-    PostgreSQL test database of `connection` (a server or thread a test started that
-    has not quite gone), which would make DROP DATABASE refuse; returns what each
-    session was, for a warning. The database is one this run made."""
-    connections.close_all()
+    """End any session still on the PostgreSQL test database of `connection` (a
+    server or thread a test started that has not quite gone), which would make DROP
+    DATABASE refuse; returns what each session was, for a warning. The database is
+    one this run made."""
     if connection.vendor != "postgresql":
         return []
     return on_maintenance_database(
@@ -207,8 +206,9 @@ def set_up(verbosity, serialized_aliases):
 
 
 def tear_down(created, verbosity):
-    """Django's teardown_databases, after ending what still uses each test database;
-    returns those sessions."""
+    """Django's teardown_databases, after closing this thread's connections and
+    ending what else still uses each test database; returns those sessions."""
+    connections.close_all()
     lingering = [
         session
         for connection, _old_name, destroy in created
